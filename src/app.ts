@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import type { Logger } from 'pino';
+import type { AppContext } from './context.js';
+import { registerErrorHandling } from './platform/http/errorHandler.js';
+import { registerValidation } from './platform/http/validation.js';
+import { registerAuth } from './platform/http/auth.js';
+import { registerOpenApi } from './platform/http/openapi.js';
+import { ProblemSchema } from './platform/http/schemas.js';
+import { healthRoutes } from './modules/health/routes/index.js';
+import { identityRoutes } from './modules/identity/routes/index.js';
+import { organizersRoutes } from './modules/organizers/routes/index.js';
+import { eventsRoutes } from './modules/events/routes/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BuildAppOptions {
+  ctx: AppContext;
+  /** The pino logger to use; tests pass a silent one. */
+  logger: Logger;
+}
+
+/** Build the Fastify app from the modules. Does not listen. */
+export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const options: FastifyServerOptions = {
+    loggerInstance: logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: true,
+    requestIdHeader: false,
+    // Honour a sane incoming X-Request-Id, else make one.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+  const app = Fastify(options) as unknown as FastifyInstance;
+  app.decorate('ctx', ctx);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app, config.BODY_LIMIT_BYTES);
+  registerValidation(app);
+  app.addSchema(ProblemSchema);
+
+  await app.register(helmet, {
+    // The docs page needs inline scripts and styles; everything else stays strict.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.length === 0 ? false : config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after'],
+  });
+  registerAuth(app, ctx.tokens);
+  await registerOpenApi(app, config);
+
+  await app.register(healthRoutes);
+  await app.register(identityRoutes, { prefix: '/api/v1' });
+  await app.register(organizersRoutes, { prefix: '/api/v1' });
+  await app.register(eventsRoutes, { prefix: '/api/v1' });
+
+  return app;
+}

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+
+/**
+ * Every environment variable Tikiti reads. Validated once at boot; a bad value fails start-up
+ * with the full list of problems. Documented in README.md ("Configuration").
+ */
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  LOG_PRETTY: Type.Optional(Type.Boolean()),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+  TIKITI_DATA_DIR: Type.String({ default: '.tikiti', minLength: 1 }),
+  EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+  LOGIN_MAX_FAILURES: Type.Integer({ minimum: 1, default: 5 }),
+  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  SEED_DEMO: Type.Optional(Type.Boolean()),
+  ALLOCATOR_BATCHING: Type.Boolean({ default: true }),
+  ALLOCATOR_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
+  ALLOCATOR_MAX_WAIT_MS: Type.Number({ minimum: 0, maximum: 1000, default: 2 }),
+  WORKER_IN_PROCESS: Type.Boolean({ default: true }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
+  EXPIRY_SWEEP_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export interface Config extends Env {
+  /** Absolute path of the data folder (embedded PostgreSQL, generated secrets). */
+  dataDir: string;
+  /** True when no DATABASE_URL is set and Tikiti runs its own embedded PostgreSQL. */
+  embedded: boolean;
+  corsOrigins: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse and validate an environment; throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const problems = [...Value.Errors(EnvSchema, converted)].map(
+    (e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)])})`,
+  );
+  const parsed = converted as Env;
+  if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {
+    problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config: Config = {
+    ...parsed,
+    dataDir: path.resolve(parsed.TIKITI_DATA_DIR),
+    embedded: !parsed.DATABASE_URL,
+    corsOrigins: parsed.CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

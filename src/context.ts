@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Db } from './platform/db/database.js';
+import { jwtSecret } from './platform/secrets.js';
+import { Tokens } from './modules/identity/tokens.js';
+import { IdentityService } from './modules/identity/identity.service.js';
+import { OrganizersService } from './modules/organizers/organizers.service.js';
+import { EventsService } from './modules/events/events.service.js';
+
+/**
+ * The services of every domain, wired once per process. Routes reach them through `app.ctx`;
+ * tests build the same context against their own database.
+ */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  log: Logger;
+  tokens: Tokens;
+  identity: IdentityService;
+  organizers: OrganizersService;
+  events: EventsService;
+}
+
+export function createContext(config: Config, db: Db, log: Logger): AppContext {
+  const tokens = new Tokens(jwtSecret(config), config.ACCESS_TOKEN_TTL_SECONDS);
+  const identity = new IdentityService(db, config, tokens);
+  const organizers = new OrganizersService(db);
+  const events = new EventsService(db, organizers);
+  return { config, db, log, tokens, identity, organizers, events };
+}

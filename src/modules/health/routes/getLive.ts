@@ -1,0 +1,12 @@
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { json } from '../../../platform/http/schemas.js';
+
+const Live = Type.Object({ status: Type.Literal('ok'), uptimeSeconds: Type.Number() });
+
+export function getLive(app: FastifyInstance) {
+  app.get('/health/live', {
+    schema: { summary: 'Is the process up', tags: ['health'], operationId: 'getLive', response: { 200: json(Live) } },
+    handler: async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime()) }),
+  });
+}

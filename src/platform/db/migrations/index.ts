@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from the file system) so the compiled
+ * build, tsx and the tests all see the same set. Add new ones at the end; never edit a shipped one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

@@ -1,0 +1,118 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Kysely's view of the tables. One interface per table, named for the domain; add new tables
+ * here together with their migration.
+ */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  password_hash: string;
+  is_admin: Generated<boolean>;
+  disabled_at: NullableTimestamp;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface RefreshTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  rotated_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  created_at: Generated<Timestamp>;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  email: string;
+  ip: string;
+  created_at: Generated<Timestamp>;
+}
+
+export interface OrganizersTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  commission_bps: Generated<number>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export type MemberRole = 'owner' | 'manager' | 'gate';
+
+export interface OrganizerMembersTable {
+  organizer_id: string;
+  user_id: string;
+  role: MemberRole;
+  created_at: Generated<Timestamp>;
+}
+
+export interface VenuesTable {
+  id: Generated<string>;
+  organizer_id: string;
+  name: string;
+  city: string;
+  country: string;
+  timezone: string;
+  capacity: number;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export type EventStatus = 'draft' | 'published' | 'completed' | 'cancelled';
+
+export interface EventsTable {
+  id: Generated<string>;
+  organizer_id: string;
+  venue_id: string;
+  name: string;
+  description: Generated<string>;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  timezone: string;
+  status: Generated<EventStatus>;
+  hold_minutes: Generated<number>;
+  search_vector: ColumnType<string | null, never, never>;
+  published_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface TicketTypesTable {
+  id: Generated<string>;
+  event_id: string;
+  name: string;
+  description: Generated<string>;
+  price: number;
+  currency: string;
+  capacity: number;
+  held: Generated<number>;
+  sold: Generated<number>;
+  sales_start: NullableTimestamp;
+  sales_end: NullableTimestamp;
+  min_per_order: Generated<number>;
+  max_per_order: Generated<number>;
+  visibility: Generated<'public' | 'hidden'>;
+  sort_order: Generated<number>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  login_failures: LoginFailuresTable;
+  organizers: OrganizersTable;
+  organizer_members: OrganizerMembersTable;
+  venues: VenuesTable;
+  events: EventsTable;
+  ticket_types: TicketTypesTable;
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { inject } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createDb, type DbHandle } from '../../src/platform/db/database.js';
+import { createContext, type AppContext } from '../../src/context.js';
+import { buildApp } from '../../src/app.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  db: DbHandle['db'];
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The test database's URL (set up once per run by test/globalSetup.ts). */
+export function testDatabaseUrl(): string {
+  return inject('databaseUrl');
+}
+
+/** Config as a test process sees it: the test database, a throwaway data folder, quiet logs. */
+export function testConfig(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Config {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-test-data-'));
+  return loadConfig(
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: testDatabaseUrl(),
+      TIKITI_DATA_DIR: dataDir,
+      JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+      LOG_LEVEL: 'silent',
+      WORKER_IN_PROCESS: 'false',
+      ...env,
+    },
+    overrides,
+  );
+}
+
+/** A full app (all modules) on the shared test database, driven with app.inject or a real socket. */
+export async function testApp(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(overrides, env);
+  const handle = createDb(config.DATABASE_URL!, { max: config.DATABASE_POOL_MAX });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const ctx = createContext(config, handle.db, log);
+  const app = await buildApp({ ctx, logger: log });
+  await app.ready();
+  return {
+    app,
+    ctx,
+    db: handle.db,
+    config,
+    async close() {
+      await app.close();
+      await handle.close();
+    },
+  };
+}
