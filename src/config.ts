@@ -41,6 +41,11 @@ const EnvSchema = Type.Object({
 
 type Env = Static<typeof EnvSchema>;
 
+function allowed(schema: unknown): string {
+  const variants = (schema as { anyOf?: { const?: unknown }[] }).anyOf ?? [];
+  return variants.map((v) => String(v.const)).join(', ');
+}
+
 export interface Config extends Env {
   /** Absolute path of the data folder (embedded PostgreSQL, generated secrets). */
   dataDir: string;
@@ -63,11 +68,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
-  const problems = [...Value.Errors(EnvSchema, converted)].map(
-    (e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)])})`,
-  );
-  const parsed = converted as Env;
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Record<string, unknown>;
+  // Checked one variable at a time so every bad variable is reported, once.
+  const problems: string[] = [];
+  for (const [key, schema] of Object.entries(EnvSchema.properties)) {
+    const value = converted[key];
+    if (value === undefined) continue;
+    const first = [...Value.Errors(schema, value)][0];
+    if (first) problems.push(`${key}: ${first.keyword === 'const' || first.keyword === 'anyOf' ? `must be one of ${allowed(schema)}` : first.message} (got ${JSON.stringify(raw[key])})`);
+  }
+  const parsed = converted as unknown as Env;
   if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {
     problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)');
   }
