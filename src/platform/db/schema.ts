@@ -6,6 +6,8 @@ import type { ColumnType, Generated } from 'kysely';
  */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** A timestamp with a SQL default (created_at, updated_at). `GeneratedTimestamp` would select as a ColumnType, not a Date. */
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface UsersTable {
   id: Generated<string>;
@@ -14,8 +16,8 @@ export interface UsersTable {
   password_hash: string;
   is_admin: Generated<boolean>;
   disabled_at: NullableTimestamp;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface RefreshTokensTable {
@@ -26,14 +28,14 @@ export interface RefreshTokensTable {
   expires_at: Timestamp;
   rotated_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface LoginFailuresTable {
   id: Generated<number>;
   email: string;
   ip: string;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface OrganizersTable {
@@ -41,8 +43,8 @@ export interface OrganizersTable {
   name: string;
   slug: string;
   commission_bps: Generated<number>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export type MemberRole = 'owner' | 'manager' | 'gate';
@@ -51,7 +53,7 @@ export interface OrganizerMembersTable {
   organizer_id: string;
   user_id: string;
   role: MemberRole;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface VenuesTable {
@@ -62,8 +64,8 @@ export interface VenuesTable {
   country: string;
   timezone: string;
   capacity: number;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export type EventStatus = 'draft' | 'published' | 'completed' | 'cancelled';
@@ -82,8 +84,8 @@ export interface EventsTable {
   search_vector: ColumnType<string | null, never, never>;
   published_at: NullableTimestamp;
   cancelled_at: NullableTimestamp;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface TicketTypesTable {
@@ -102,8 +104,8 @@ export interface TicketTypesTable {
   max_per_order: Generated<number>;
   visibility: Generated<'public' | 'hidden'>;
   sort_order: Generated<number>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface Database {
