@@ -1,3 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import { register } from './register.js';
+import { login } from './login.js';
+import { refresh } from './refresh.js';
+import { logout } from './logout.js';
+import { getMe } from './getMe.js';
 
-export async function identityRoutes(_app: FastifyInstance) {}
+export async function identityRoutes(app: FastifyInstance) {
+  register(app);
+  login(app);
+  refresh(app);
+  logout(app);
+  getMe(app);
+}
