@@ -108,6 +108,51 @@ export interface TicketTypesTable {
   updated_at: GeneratedTimestamp;
 }
 
+export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
+
+export interface BookingsTable {
+  id: Generated<string>;
+  event_id: string;
+  user_id: string | null;
+  status: Generated<BookingStatus>;
+  buyer_name: string;
+  buyer_email: string;
+  buyer_phone: string;
+  access_token_hash: string | null;
+  total: number;
+  currency: string;
+  expires_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
+  expired_at: NullableTimestamp;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface HoldsTable {
+  id: Generated<string>;
+  booking_id: string;
+  ticket_type_id: string;
+  quantity: number;
+  unit_price: number;
+  created_at: GeneratedTimestamp;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  method: string;
+  path: string;
+  status: Generated<'in_progress' | 'done'>;
+  response_code: number | null;
+  response_body: string | null;
+  response_content_type: string | null;
+  locked_at: GeneratedTimestamp;
+  created_at: GeneratedTimestamp;
+  completed_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -117,4 +162,7 @@ export interface Database {
   venues: VenuesTable;
   events: EventsTable;
   ticket_types: TicketTypesTable;
+  bookings: BookingsTable;
+  holds: HoldsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

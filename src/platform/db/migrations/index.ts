@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
+import * as m0003 from './0003_bookings.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the compiled
@@ -7,4 +8,5 @@ import * as m0001 from './0001_foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0003_bookings': m0003,
 };
