@@ -99,10 +99,12 @@ export class IdentityService {
       throw identityErrors.loginThrottled(Math.max(1, ...waits));
     }
 
+    // Made once per process, before either branch, so even the first login times the same.
+    const dummyHash = await this.getDummyHash();
     const user = await this.repo.findUserByEmail(email);
     const ok = user
       ? await verifyPassword(user.password_hash, input.password)
-      : (await verifyPassword(await this.getDummyHash(), input.password), false);
+      : (await verifyPassword(dummyHash, input.password), false);
     if (!user || !ok) throw identityErrors.invalidCredentials(); // the attempt row stays: a failure
 
     await this.repo.clearLoginFailures(email, attemptId);
