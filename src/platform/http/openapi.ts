@@ -24,6 +24,8 @@ export async function registerOpenApi(app: FastifyInstance, config: Config) {
         { name: 'events', description: 'Events and the public catalogue' },
         { name: 'ticket-types', description: 'Ticket types of an event' },
       ],
+      // Any route accepts an optional bearer token; routes that require one say so themselves.
+      security: [{}, { bearerAuth: [] }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
