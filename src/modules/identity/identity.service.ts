@@ -230,7 +230,7 @@ export class IdentityService {
     if (length(name) < 1 || length(name) > NAME_MAX_LENGTH) {
       problems.push({ field: 'name', message: `must be 1 to ${NAME_MAX_LENGTH} characters` });
     }
-    if (problems.length) throw errors.validation(problems);
+    if (problems.length) throw errors.validation(problems, `Invalid account: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`);
     return { email, password: input.password, name };
   }
 
