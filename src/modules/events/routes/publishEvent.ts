@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { IdParams, json, problems } from '../../../platform/http/schemas.js';
+import { bearer, requireActor } from '../../../platform/http/auth.js';
+import { Event } from '../events.schemas.js';
+
+export function publishEvent(app: FastifyInstance) {
+  app.post('/events/:id/publish', {
+    schema: {
+      summary: 'Publish a draft event (needs at least one ticket type)',
+      description: 'Status moves only draft → published → completed, or draft/published → cancelled (409 invalid_status_transition otherwise).',
+      tags: ['events'],
+      operationId: 'publishEvent',
+      security: bearer,
+      params: IdParams,
+      response: { 200: json(Event), ...problems(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => {
+      const { id } = request.params as Static<typeof IdParams>;
+      return app.ctx.events.publishEvent(requireActor(request), id);
+    },
+  });
+}
