@@ -13,6 +13,8 @@ import { healthRoutes } from './modules/health/routes/index.js';
 import { identityRoutes } from './modules/identity/routes/index.js';
 import { organizersRoutes } from './modules/organizers/routes/index.js';
 import { eventsRoutes } from './modules/events/routes/index.js';
+import { bookingsRoutes } from './modules/bookings/routes/index.js';
+import { inventoryRoutes } from './modules/inventory/routes/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,6 +81,8 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   await app.register(identityRoutes, { prefix: '/api/v1' });
   await app.register(organizersRoutes, { prefix: '/api/v1' });
   await app.register(eventsRoutes, { prefix: '/api/v1' });
+  await app.register(inventoryRoutes, { prefix: '/api/v1' });
+  await app.register(bookingsRoutes, { prefix: '/api/v1' });
 
   return app;
 }

@@ -6,6 +6,9 @@ import { Tokens } from './modules/identity/tokens.js';
 import { IdentityService } from './modules/identity/identity.service.js';
 import { OrganizersService } from './modules/organizers/organizers.service.js';
 import { EventsService } from './modules/events/events.service.js';
+import { IdempotencyService } from './platform/http/idempotency.js';
+import { InventoryService } from './modules/inventory/inventory.service.js';
+import { BookingsService } from './modules/bookings/bookings.service.js';
 
 /**
  * The services of every domain, wired once per process. Routes reach them through `app.ctx`;
@@ -19,6 +22,9 @@ export interface AppContext {
   identity: IdentityService;
   organizers: OrganizersService;
   events: EventsService;
+  idempotency: IdempotencyService;
+  inventory: InventoryService;
+  bookings: BookingsService;
 }
 
 export function createContext(config: Config, db: Db, log: Logger): AppContext {
@@ -26,5 +32,8 @@ export function createContext(config: Config, db: Db, log: Logger): AppContext {
   const identity = new IdentityService(db, config, tokens);
   const organizers = new OrganizersService(db);
   const events = new EventsService(db, organizers);
-  return { config, db, log, tokens, identity, organizers, events };
+  const idempotency = new IdempotencyService(db);
+  const inventory = new InventoryService(db, config, log);
+  const bookings = new BookingsService(db, config, inventory, log);
+  return { config, db, log, tokens, identity, organizers, events, idempotency, inventory, bookings };
 }

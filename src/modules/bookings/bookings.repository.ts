@@ -1,0 +1,173 @@
+import { sql } from 'kysely';
+import type { Db, Executor } from '../../platform/db/database.js';
+import type { BookingStatus, EventStatus } from '../../platform/db/schema.js';
+import { expiryJobKey } from '../inventory/inventory.repository.js';
+
+export interface CatalogueTicketType {
+  id: string;
+  name: string;
+  price: number;
+  currency: string;
+  sales_start: Date | null;
+  sales_end: Date | null;
+  min_per_order: number;
+  max_per_order: number;
+}
+
+export interface Catalogue {
+  id: string;
+  organizer_id: string;
+  status: EventStatus;
+  hold_minutes: number;
+  ticketTypes: Map<string, CatalogueTicketType>;
+}
+
+export interface BookingRow {
+  id: string;
+  event_id: string;
+  organizer_id: string;
+  user_id: string | null;
+  status: BookingStatus;
+  buyer_name: string;
+  buyer_email: string;
+  buyer_phone: string;
+  access_token_hash: string | null;
+  total: number;
+  currency: string;
+  expires_at: Date;
+  cancelled_at: Date | null;
+  expired_at: Date | null;
+  confirmed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface HoldRow {
+  booking_id: string;
+  ticket_type_id: string;
+  name: string;
+  quantity: number;
+  unit_price: number;
+}
+
+/** All SQL of bookings: reads, and the status changes that release holds. */
+export class BookingsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** findCatalogue: the event and its ticket types as a booking needs them (no counters). */
+  async findCatalogue(eventId: string): Promise<Catalogue | undefined> {
+    const event = await this.db
+      .selectFrom('events')
+      .select(['id', 'organizer_id', 'status', 'hold_minutes'])
+      .where('id', '=', eventId)
+      .executeTakeFirst();
+    if (!event) return undefined;
+    const types = await this.db
+      .selectFrom('ticket_types')
+      .select(['id', 'name', 'price', 'currency', 'sales_start', 'sales_end', 'min_per_order', 'max_per_order'])
+      .where('event_id', '=', eventId)
+      .execute();
+    return { ...event, ticketTypes: new Map(types.map((t) => [t.id, t])) };
+  }
+
+  private selectBooking(db: Executor = this.db) {
+    return db
+      .selectFrom('bookings as b')
+      .innerJoin('events as e', 'e.id', 'b.event_id')
+      .select([
+        'b.id', 'b.event_id', 'e.organizer_id', 'b.user_id', 'b.status', 'b.buyer_name', 'b.buyer_email', 'b.buyer_phone',
+        'b.access_token_hash', 'b.total', 'b.currency', 'b.expires_at', 'b.cancelled_at', 'b.expired_at', 'b.confirmed_at',
+        'b.created_at', 'b.updated_at',
+      ]);
+  }
+
+  findById(id: string): Promise<BookingRow | undefined> {
+    return this.selectBooking().where('b.id', '=', id).executeTakeFirst();
+  }
+
+  /** listByUser: newest first, keyset-paginated on the (time-ordered) id. */
+  listByUser(userId: string, o: { limit: number; before?: string; status?: BookingStatus }): Promise<BookingRow[]> {
+    let q = this.selectBooking().where('b.user_id', '=', userId);
+    if (o.before) q = q.where('b.id', '<', o.before);
+    if (o.status) q = q.where('b.status', '=', o.status);
+    return q.orderBy('b.id', 'desc').limit(o.limit).execute();
+  }
+
+  async findHolds(bookingIds: string[]): Promise<HoldRow[]> {
+    if (bookingIds.length === 0) return [];
+    return this.db
+      .selectFrom('holds as h')
+      .innerJoin('ticket_types as t', 't.id', 'h.ticket_type_id')
+      .select(['h.booking_id', 'h.ticket_type_id', 't.name', 'h.quantity', 'h.unit_price'])
+      .where('h.booking_id', 'in', bookingIds)
+      .orderBy('t.sort_order')
+      .orderBy('t.id')
+      .execute();
+  }
+
+  async findMemberRole(organizerId: string, userId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('organizer_members')
+      .select('role')
+      .where('organizer_id', '=', organizerId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.role;
+  }
+
+  /**
+   * cancelPending: pending → cancelled and its holds released, in one statement (exactly once:
+   * the conditional UPDATE of the booking decides), and its expiry job removed.
+   */
+  async cancelPending(id: string): Promise<boolean> {
+    const { rows } = await sql<{ released: number }>`
+      /* bookings.cancelPending */
+      with b as (
+        update bookings set status = 'cancelled', cancelled_at = now(), updated_at = now()
+        where id = ${id} and status = 'pending'
+        returning id
+      ),
+      h as (
+        select ticket_type_id, sum(quantity)::int as q from holds where booking_id in (select id from b) group by ticket_type_id
+      ),
+      u as (
+        update ticket_types t set held = t.held - h.q from h where t.id = h.ticket_type_id returning t.id
+      ),
+      j as (
+        select graphile_worker.remove_job(${expiryJobKey(id)}) from b
+      )
+      select (select count(*) from b)::int as released, (select count(*) from u) as types, (select count(*) from j) as jobs`.execute(this.db);
+    return rows[0]!.released === 1;
+  }
+
+  /**
+   * expireDue: pending bookings past their expiry (all due, or only `ids`) become expired and
+   * their holds are released, in one statement. Rows another releaser holds are skipped (it will
+   * release them); a booking already released is not pending, so nothing is released twice.
+   */
+  async expireDue(o: { ids?: string[]; limit: number }): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`
+      /* bookings.expireDue */
+      with due as (
+        select id from bookings
+        where status = 'pending' and expires_at <= now()
+          ${o.ids ? sql`and id = any(${o.ids}::uuid[])` : sql``}
+        order by expires_at
+        limit ${o.limit}
+        for update skip locked
+      ),
+      b as (
+        update bookings set status = 'expired', expired_at = now(), updated_at = now()
+        from due where bookings.id = due.id and bookings.status = 'pending'
+        returning bookings.id
+      ),
+      h as (
+        select ticket_type_id, sum(quantity)::int as q from holds where booking_id in (select id from b) group by ticket_type_id
+      ),
+      u as (
+        update ticket_types t set held = t.held - h.q from h where t.id = h.ticket_type_id returning t.id
+      )
+      select id, (select count(*) from u) as types from b`.execute(this.db);
+    return rows.map((r) => r.id);
+  }
+}
