@@ -79,6 +79,25 @@ describe('ticket types', () => {
     expect(back.json().code).toBe('currency_mismatch');
   });
 
+  it('keeps one currency when ticket types in different currencies are added at the same moment', async () => {
+    const owner = await c.make.member();
+    const event = await c.event(owner);
+    const currencies = ['RWF', 'USD', 'UGX', 'KES', 'RWF', 'USD'];
+    const results = await Promise.all(
+      currencies.map((currency) =>
+        t.app.inject({
+          method: 'POST',
+          url: `${api}/events/${event.id}/ticket-types`,
+          headers: owner.auth,
+          payload: { name: `T ${currency}`, price: 100, currency, capacity: 1 },
+        }),
+      ),
+    );
+    for (const r of results) expect([201, 409]).toContain(r.statusCode);
+    const stored = await t.db.selectFrom('ticket_types').select('currency').distinct().where('event_id', '=', event.id).execute();
+    expect(stored).toHaveLength(1);
+  });
+
   it('never lets capacity drop below held + sold', async () => {
     const owner = await c.make.member();
     const { ticketType } = await c.published(owner);
