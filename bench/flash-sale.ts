@@ -1,0 +1,353 @@
+/**
+ * Flash-sale benchmark: `npm run bench:flash-sale [-- --quick] [--processes N] [--capacity C]
+ *   [--connections K] [--no-naive] [--no-build]`
+ *
+ * Builds and starts the production server (node dist/main.js serve, N processes on one
+ * database), creates an event with one ticket type, and drives booking requests over real HTTP
+ * (K keep-alive connections, quantity 1–4, a unique Idempotency-Key each) until it is sold out;
+ * recounts in SQL; measures a trivial route of the same servers (the HTTP ceiling) and the same
+ * sale with batching switched off. Prints ONE JSON line.
+ *
+ * Uses DATABASE_URL if set (a fresh database is created on that server and dropped after), else
+ * an embedded PostgreSQL in a temporary folder.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import pino from 'pino';
+import { Pool, request } from 'undici';
+import { startEmbedded, type EmbeddedServer } from '../src/platform/db/embedded.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    processes: { type: 'string' },
+    capacity: { type: 'string' },
+    connections: { type: 'string' },
+    naive: { type: 'boolean', default: true },
+    'no-naive': { type: 'boolean', default: false },
+    build: { type: 'boolean', default: true },
+    'no-build': { type: 'boolean', default: false },
+    'noop-seconds': { type: 'string' },
+  },
+});
+const quick = args.quick!;
+const processes = Number(args.processes ?? 1);
+const capacity = Number(args.capacity ?? (quick ? 5_000 : 50_000));
+const connections = Number(args.connections ?? 200);
+const runNaive = args.naive! && !args['no-naive'];
+const noopSeconds = Number(args['noop-seconds'] ?? (quick ? 3 : 8));
+const root = path.resolve(import.meta.dirname, '..');
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+async function startServer(databaseUrl: string, env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-'));
+  const child = spawn(process.execPath, ['dist/main.js', 'serve'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      WORKER_IN_PROCESS: 'false',
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      LOG_PRETTY: 'false',
+      TIKITI_DATA_DIR: dataDir,
+      JWT_SECRET: crypto.randomBytes(32).toString('hex'),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited:\n${err}`);
+    try {
+      const res = await request(`${url}/health/ready`);
+      await res.body.text();
+      if (res.statusCode === 200) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server not ready:\n${err}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    child,
+    peakRssMb() {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Math.round(Number(m[1]) / 1024) : 0;
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startServers(databaseUrl: string, env: Record<string, string>): Promise<Server[]> {
+  // The first one migrates; the others start once it is ready.
+  const first = await startServer(databaseUrl, env);
+  const rest = await Promise.all(Array.from({ length: processes - 1 }, () => startServer(databaseUrl, env)));
+  return [first, ...rest];
+}
+
+async function makeTicketType(db: pg.Client, cap: number): Promise<{ eventId: string; ticketTypeId: string }> {
+  const slug = `bench-${crypto.randomBytes(4).toString('hex')}`;
+  const { rows } = await db.query<{ event_id: string; ticket_type_id: string }>(
+    `with o as (insert into organizers (name, slug) values ($1, $1) returning id),
+          v as (insert into venues (organizer_id, name, city, country, timezone, capacity)
+                select id, 'Amahoro Stadium', 'Kigali', 'RW', 'Africa/Kigali', 45000 from o returning id, organizer_id),
+          e as (insert into events (organizer_id, venue_id, name, starts_at, ends_at, timezone, status, published_at)
+                select organizer_id, id, 'Flash sale', now() + interval '30 days', now() + interval '30 days 3 hours', 'Africa/Kigali', 'published', now()
+                from v returning id),
+          t as (insert into ticket_types (event_id, name, price, currency, capacity, max_per_order)
+                select id, 'Regular', 5000, 'RWF', $2, 10 from e returning id, event_id)
+     select event_id, id as ticket_type_id from t`,
+    [slug, cap],
+  );
+  return { eventId: rows[0]!.event_id, ticketTypeId: rows[0]!.ticket_type_id };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** K concurrent loops of requests over keep-alive pools until `done()` or a deadline. */
+async function drive(
+  servers: Server[],
+  send: (pool: Pool, i: number) => Promise<boolean>,
+  o: { seconds?: number },
+): Promise<{ elapsedMs: number }> {
+  const pools = servers.map((s) => new Pool(s.url, { connections: Math.ceil(connections / servers.length), pipelining: 1 }));
+  const started = performance.now();
+  const until = o.seconds ? started + o.seconds * 1000 : Infinity;
+  let stop = false;
+  let counter = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async (_, c) => {
+      const pool = pools[c % pools.length]!;
+      while (!stop && performance.now() < until) {
+        const keepGoing = await send(pool, counter++);
+        if (!keepGoing) stop = true;
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  await Promise.all(pools.map((p) => p.close()));
+  return { elapsedMs };
+}
+
+async function noop(servers: Server[]): Promise<number> {
+  let n = 0;
+  const { elapsedMs } = await drive(
+    servers,
+    async (pool) => {
+      const res = await pool.request({ method: 'GET', path: '/health/live' });
+      await res.body.text();
+      if (res.statusCode === 200) n++;
+      return true;
+    },
+    { seconds: noopSeconds },
+  );
+  return n / (elapsedMs / 1000);
+}
+
+interface SaleResult {
+  bookings: number;
+  tickets: number;
+  requests: number;
+  errors: number;
+  elapsedMs: number;
+  latencies: number[];
+}
+
+async function sale(servers: Server[], eventId: string, ticketTypeId: string): Promise<SaleResult> {
+  const r: SaleResult = { bookings: 0, tickets: 0, requests: 0, errors: 0, elapsedMs: 0, latencies: [] };
+  const maxSeconds = quick ? 60 : 600;
+  const { elapsedMs } = await drive(
+    servers,
+    async (pool, i) => {
+      const quantity = 1 + (i % 4);
+      const body = JSON.stringify({
+        eventId,
+        items: [{ ticketTypeId, quantity }],
+        buyer: { name: 'Bench Buyer', email: `b${i}@bench.test`, phone: '+250788123456' },
+      });
+      const t0 = performance.now();
+      r.requests++;
+      try {
+        const res = await pool.request({
+          method: 'POST',
+          path: '/api/v1/bookings',
+          headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+          body,
+        });
+        const json = (await res.body.json()) as { code?: string; remaining?: { remaining: number }[] };
+        r.latencies.push(performance.now() - t0);
+        if (res.statusCode === 201) {
+          r.bookings++;
+          r.tickets += quantity;
+          return true;
+        }
+        if (res.statusCode === 409 && json.code === 'sold_out') return (json.remaining?.[0]?.remaining ?? 0) > 0;
+        r.errors++;
+        return r.errors < 1000;
+      } catch {
+        r.errors++;
+        return r.errors < 1000;
+      }
+    },
+    { seconds: maxSeconds },
+  );
+  r.elapsedMs = elapsedMs;
+  return r;
+}
+
+async function recount(db: pg.Client, ticketTypeId: string) {
+  const { rows } = await db.query<{ capacity: number; held: number; sold: number; recount: number }>(
+    `select t.capacity, t.held, t.sold,
+            coalesce((select sum(h.quantity) from holds h join bookings b on b.id = h.booking_id
+                      where h.ticket_type_id = t.id and b.status in ('pending', 'confirmed')), 0)::int as recount
+     from ticket_types t where t.id = $1`,
+    [ticketTypeId],
+  );
+  return rows[0]!;
+}
+
+async function main() {
+  if (args.build && !args['no-build']) {
+    log('building (npm run build)…');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (b.status !== 0) throw new Error('build failed');
+  }
+  let embedded: EmbeddedServer | undefined;
+  let tmp: string | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-pg-'));
+    fs.chmodSync(tmp, 0o755); // initdb may run as another user when started by root
+    log(`starting embedded PostgreSQL in ${tmp}…`);
+    embedded = await startEmbedded(tmp, await freePort(), pino({ level: 'warn' }));
+    adminUrl = embedded.url;
+  }
+  const dbName = `tikiti_bench_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  const databaseUrl = u.toString();
+  const db = new pg.Client({ connectionString: databaseUrl });
+  let servers: Server[] = [];
+  const rss: number[] = [];
+  try {
+    log(`${processes} server process(es), capacity ${capacity}, ${connections} connections`);
+    servers = await startServers(databaseUrl, { ALLOCATOR_BATCHING: 'true' });
+    await db.connect();
+    // Warm up (JIT, pools) on a small sale of its own.
+    const warm = await makeTicketType(db, 2000);
+    await sale(servers, warm.eventId, warm.ticketTypeId);
+
+    const noopRps = await noop(servers);
+    log(`noop: ${Math.round(noopRps)} req/s`);
+
+    const batchedTT = await makeTicketType(db, capacity);
+    const batched = await sale(servers, batchedTT.eventId, batchedTT.ticketTypeId);
+    const counted = await recount(db, batchedTT.ticketTypeId);
+    rss.push(...servers.map((s) => s.peakRssMb()));
+    const bookingsPerS = batched.bookings / (batched.elapsedMs / 1000);
+    log(`batched: ${batched.bookings} bookings (${batched.tickets} tickets) in ${(batched.elapsedMs / 1000).toFixed(2)} s = ${Math.round(bookingsPerS)}/s`);
+    await Promise.all(servers.map((s) => s.stop()));
+    servers = [];
+
+    let naivePerS: number | null = null;
+    let naiveOversold = 0;
+    if (runNaive) {
+      servers = await startServers(databaseUrl, { ALLOCATOR_BATCHING: 'false' });
+      const w = await makeTicketType(db, 1000);
+      await sale(servers, w.eventId, w.ticketTypeId);
+      const naiveTT = await makeTicketType(db, capacity);
+      const naive = await sale(servers, naiveTT.eventId, naiveTT.ticketTypeId);
+      const nc = await recount(db, naiveTT.ticketTypeId);
+      naiveOversold = Math.max(0, nc.recount - nc.capacity, nc.held + nc.sold - nc.capacity);
+      naivePerS = naive.bookings / (naive.elapsedMs / 1000);
+      rss.push(...servers.map((s) => s.peakRssMb()));
+      log(`naive: ${naive.bookings} bookings in ${(naive.elapsedMs / 1000).toFixed(2)} s = ${Math.round(naivePerS)}/s`);
+      await Promise.all(servers.map((s) => s.stop()));
+      servers = [];
+    }
+
+    const lat = [...batched.latencies].sort((a, b) => a - b);
+    const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+    const result = {
+      bench: 'flash-sale',
+      mode: 'batched',
+      processes,
+      connections,
+      capacity,
+      sold: counted.recount,
+      oversold: Math.max(0, counted.recount - capacity, counted.held + counted.sold - capacity) + naiveOversold,
+      counters_match: counted.recount === counted.held + counted.sold,
+      requests: batched.requests,
+      errors: batched.errors,
+      bookings_per_s: round(bookingsPerS),
+      p50_ms: round(percentile(lat, 50), 2),
+      p99_ms: round(percentile(lat, 99), 2),
+      noop_rps: round(noopRps),
+      ratio_to_noop: round(bookingsPerS / noopRps, 3),
+      naive_bookings_per_s: naivePerS === null ? null : round(naivePerS),
+      speedup_vs_naive: naivePerS ? round(bookingsPerS / naivePerS, 2) : null,
+      max_rss_mb: Math.max(...rss),
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+    await db.end().catch(() => {});
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin.end().catch(() => {});
+    await embedded?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
