@@ -15,6 +15,7 @@ import { organizersRoutes } from './modules/organizers/routes/index.js';
 import { eventsRoutes } from './modules/events/routes/index.js';
 import { bookingsRoutes } from './modules/bookings/routes/index.js';
 import { inventoryRoutes } from './modules/inventory/routes/index.js';
+import { registerMomoSandbox } from './modules/payments/sandbox/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -83,6 +84,8 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   await app.register(eventsRoutes, { prefix: '/api/v1' });
   await app.register(inventoryRoutes, { prefix: '/api/v1' });
   await app.register(bookingsRoutes, { prefix: '/api/v1' });
+  // The built-in MTN MoMo simulator (SANDBOX_ENABLED; default on outside production).
+  await registerMomoSandbox(app);
 
   return app;
 }

@@ -39,6 +39,34 @@ const EnvSchema = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
   EXPIRY_SWEEP_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  // Payments: providers per method in order of preference (comma-separated provider names).
+  PAYMENT_PROVIDERS_MOMO: Type.String({ default: 'momo', minLength: 1 }),
+  PAYMENT_PROVIDERS_CARD: Type.String({ default: 'stripe', minLength: 1 }),
+  PAYMENT_PROVIDER_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  PAYMENT_BREAKER_ERROR_PERCENT: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  PAYMENT_BREAKER_VOLUME: Type.Integer({ minimum: 1, default: 5 }),
+  PAYMENT_BREAKER_RESET_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  // MTN MoMo Collections (+ Disbursements for refunds). Without MOMO_BASE_URL: the built-in sandbox.
+  MOMO_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  MOMO_API_USER: Type.Optional(Type.String({ minLength: 1 })),
+  MOMO_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MOMO_SUBSCRIPTION_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MOMO_DISBURSEMENT_API_USER: Type.Optional(Type.String({ minLength: 1 })),
+  MOMO_DISBURSEMENT_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MOMO_DISBURSEMENT_SUBSCRIPTION_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MOMO_TARGET_ENVIRONMENT: Type.String({ default: 'sandbox', minLength: 1 }),
+  MOMO_CALLBACK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  MOMO_CURRENCIES: Type.String({ default: 'RWF,UGX,GHS,ZMW,XAF,XOF,EUR', pattern: '^[A-Z]{3}(,[A-Z]{3})*$' }),
+  // The MoMo simulator served by this process (default on, except NODE_ENV=production).
+  SANDBOX_ENABLED: Type.Optional(Type.Boolean()),
+  SANDBOX_PREFIX: Type.String({ default: '/sandbox/momo', pattern: '^/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$' }),
+  SANDBOX_CONFIRM_DELAY_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 1500 }),
+  SANDBOX_SLOW_CONFIRM_DELAY_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
+  // Stripe (card payments): enabled when STRIPE_SECRET_KEY is set.
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_PUBLISHABLE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 type Env = Static<typeof EnvSchema>;

@@ -9,6 +9,7 @@ import { EventsService } from './modules/events/events.service.js';
 import { IdempotencyService } from './platform/http/idempotency.js';
 import { InventoryService } from './modules/inventory/inventory.service.js';
 import { BookingsService } from './modules/bookings/bookings.service.js';
+import { createPaymentProviders, type ProviderRegistry } from './modules/payments/providers/index.js';
 
 /**
  * The services of every domain, wired once per process. Routes reach them through `app.ctx`;
@@ -25,6 +26,8 @@ export interface AppContext {
   idempotency: IdempotencyService;
   inventory: InventoryService;
   bookings: BookingsService;
+  /** Payment providers (momo, stripe) per method, behind circuit breakers, with failover. */
+  paymentProviders: ProviderRegistry;
 }
 
 export function createContext(config: Config, db: Db, log: Logger): AppContext {
@@ -35,5 +38,6 @@ export function createContext(config: Config, db: Db, log: Logger): AppContext {
   const idempotency = new IdempotencyService(db);
   const inventory = new InventoryService(db, config, log);
   const bookings = new BookingsService(db, config, inventory, log);
-  return { config, db, log, tokens, identity, organizers, events, idempotency, inventory, bookings };
+  const paymentProviders = createPaymentProviders(config, log);
+  return { config, db, log, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders };
 }

@@ -153,6 +153,29 @@ export interface IdempotencyKeysTable {
   completed_at: NullableTimestamp;
 }
 
+/** The built-in MoMo simulator's transactions (migration 0004); nothing else reads them. */
+export interface SandboxMomoTransactionsTable {
+  kind: 'requesttopay' | 'refund';
+  reference_id: string;
+  api_user: string;
+  target_environment: string;
+  amount: string;
+  currency: string;
+  external_id: string;
+  party_id_type: string;
+  party_id: string;
+  payer_message: string | null;
+  payee_note: string | null;
+  callback_url: string | null;
+  reference_id_to_refund: string | null;
+  outcome: 'SUCCESSFUL' | 'FAILED';
+  reason: string | null;
+  decide_at: NullableTimestamp;
+  financial_transaction_id: string;
+  callback_sent_at: NullableTimestamp;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -165,4 +188,5 @@ export interface Database {
   bookings: BookingsTable;
   holds: HoldsTable;
   idempotency_keys: IdempotencyKeysTable;
+  sandbox_momo_transactions: SandboxMomoTransactionsTable;
 }
