@@ -8,6 +8,8 @@ import { registerErrorHandling } from './platform/http/errorHandler.js';
 import { registerValidation } from './platform/http/validation.js';
 import { registerAuth } from './platform/http/auth.js';
 import { registerOpenApi } from './platform/http/openapi.js';
+import { registerMetrics } from './platform/observability/httpMetrics.js';
+import { registerRateLimits } from './platform/http/rateLimit.js';
 import { ProblemSchema } from './platform/http/schemas.js';
 import { healthRoutes } from './modules/health/routes/index.js';
 import { identityRoutes } from './modules/identity/routes/index.js';
@@ -75,7 +77,11 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
     credentials: true,
     exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after'],
   });
+  // Before auth: the scrape's bearer token is METRICS_TOKEN, not a user's JWT.
+  registerMetrics(app, ctx);
   registerAuth(app, ctx.tokens);
+  // After auth: the per-buyer tiers key on request.actor.
+  await registerRateLimits(app, ctx);
   await registerOpenApi(app, config);
 
   await app.register(healthRoutes);

@@ -31,6 +31,8 @@ const EnvSchema = Type.Object({
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 100 }),
   CORS_ORIGINS: Type.String({ default: '' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  // Trust X-Forwarded-For from a load balancer (true, a hop count, or comma-separated proxy addresses/CIDRs).
+  TRUST_PROXY: Type.String({ default: 'false' }),
   SEED_DEMO: Type.Optional(Type.Boolean()),
   ALLOCATOR_BATCHING: Type.Boolean({ default: true }),
   ALLOCATOR_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
@@ -39,6 +41,20 @@ const EnvSchema = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
   EXPIRY_SWEEP_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  // Observability (docs/observability.md). /metrics: bearer METRICS_TOKEN, or loopback only when unset.
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  // Rate limits per tier: max requests per window (seconds) per client; RATE_LIMIT_ENABLED=false turns them off.
+  RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
+  RATE_LIMIT_GENERAL_MAX: Type.Integer({ minimum: 1, default: 1000 }),
+  RATE_LIMIT_GENERAL_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  RATE_LIMIT_AUTH_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  RATE_LIMIT_AUTH_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  RATE_LIMIT_PAYMENTS_MAX: Type.Integer({ minimum: 1, default: 20 }),
+  RATE_LIMIT_PAYMENTS_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  RATE_LIMIT_BOOKINGS_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  RATE_LIMIT_BOOKINGS_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+  // Prefix of the rate-limit counters in Redis (distinct per deployment sharing one Redis).
+  RATE_LIMIT_REDIS_PREFIX: Type.String({ default: 'tikiti:rl:', minLength: 1, maxLength: 100 }),
   // Payments: providers per method in order of preference (comma-separated provider names).
   PAYMENT_PROVIDERS_MOMO: Type.String({ default: 'momo', minLength: 1 }),
   PAYMENT_PROVIDERS_CARD: Type.String({ default: 'stripe', minLength: 1 }),

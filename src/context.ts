@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './platform/db/database.js';
 import { jwtSecret } from './platform/secrets.js';
+import { createMetrics, type Metrics } from './platform/observability/metrics.js';
+import { HealthHooks } from './platform/observability/healthHooks.js';
+import { instrumentContext } from './platform/observability/collectors.js';
 import { Tokens } from './modules/identity/tokens.js';
 import { IdentityService } from './modules/identity/identity.service.js';
 import { OrganizersService } from './modules/organizers/organizers.service.js';
@@ -19,6 +22,10 @@ export interface AppContext {
   config: Config;
   db: Db;
   log: Logger;
+  /** Prometheus metrics of this context (business counters: `ctx.metrics.bookingsCreated.inc()`). */
+  metrics: Metrics;
+  /** Hooks feeding GET /health/detailed (payments registers breaker states here). */
+  health: HealthHooks;
   tokens: Tokens;
   identity: IdentityService;
   organizers: OrganizersService;
@@ -31,6 +38,9 @@ export interface AppContext {
 }
 
 export function createContext(config: Config, db: Db, log: Logger): AppContext {
+  const metrics = createMetrics();
+  const health = new HealthHooks();
+  instrumentContext(metrics, { db, health });
   const tokens = new Tokens(jwtSecret(config), config.ACCESS_TOKEN_TTL_SECONDS);
   const identity = new IdentityService(db, config, tokens);
   const organizers = new OrganizersService(db);
@@ -39,5 +49,5 @@ export function createContext(config: Config, db: Db, log: Logger): AppContext {
   const inventory = new InventoryService(db, config, log);
   const bookings = new BookingsService(db, config, inventory, log);
   const paymentProviders = createPaymentProviders(config, log);
-  return { config, db, log, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders };
+  return { config, db, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders };
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { startTracingFromEnv, stopTracing } from './tracing.js';
 import { ConfigError } from './config.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { migrateToLatest } from './platform/db/migrate.js';
@@ -64,6 +65,7 @@ async function serve(rt: Runtime): Promise<'keep-running'> {
       await app.close();
       await jobs?.stop();
       await rt.shutdown();
+      await stopTracing();
       log.info('shutdown complete');
       process.exit(0);
     } catch (err) {
@@ -92,6 +94,7 @@ async function worker(rt: Runtime): Promise<'keep-running'> {
     try {
       await handle.stop();
       await rt.shutdown();
+      await stopTracing();
       process.exit(0);
     } catch (err) {
       log.error({ err }, 'error during worker shutdown');
@@ -154,6 +157,8 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(usage());
     process.exit(name ? 2 : 0);
   }
+  // Before the runtime and the app: spans for HTTP, PostgreSQL and Fastify (OTEL_EXPORTER_OTLP_ENDPOINT).
+  await startTracingFromEnv(name!);
   let rt: Runtime;
   try {
     rt = await startRuntime(name!);

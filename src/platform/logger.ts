@@ -1,5 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { Config } from '../config.js';
+import { traceMixin } from './observability/logContext.js';
 
 /** pino JSON logs; pretty-printed when run in a terminal (or LOG_PRETTY=true). */
 export function loggerOptions(config: Config): LoggerOptions {
@@ -7,6 +8,8 @@ export function loggerOptions(config: Config): LoggerOptions {
   return {
     level: config.LOG_LEVEL,
     base: { service: 'tikiti', pid: process.pid },
+    // traceId/spanId of the active OpenTelemetry span (when tracing is on).
+    mixin: traceMixin,
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken'],
       censor: '[redacted]',

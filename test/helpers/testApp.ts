@@ -33,6 +33,8 @@ export function testConfig(overrides: Partial<Config> = {}, env: Record<string, 
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
       LOG_LEVEL: 'silent',
       WORKER_IN_PROCESS: 'false',
+      // Other tests must not be throttled; test/ratelimit enables it explicitly.
+      RATE_LIMIT_ENABLED: 'false',
       ...env,
     },
     overrides,

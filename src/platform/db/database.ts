@@ -2,6 +2,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { AppError, errors } from '../errors.js';
+import { QueryObserver } from '../observability/queryObserver.js';
 
 // int8 (counts, money totals) as JS numbers: every value Tikiti stores fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -18,6 +19,13 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+const internals = new WeakMap<object, { pool: pg.Pool; queries: QueryObserver }>();
+
+/** The pool and query observer behind a Db made by createDb (metrics read pool usage and query times). */
+export function dbInternals(db: Db): { pool: pg.Pool; queries: QueryObserver } | undefined {
+  return internals.get(db);
+}
+
 export function createDb(url: string, opts: { max?: number; applicationName?: string } = {}): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
@@ -28,7 +36,10 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
   });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Query durations by name for metrics (platform/observability): Kysely reports every query.
+  const queries = new QueryObserver();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queries.log });
+  internals.set(db, { pool, queries });
   let closed = false;
   return {
     db,
