@@ -64,6 +64,8 @@ export function createRedis(url: string): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   redis.defineCommand('tikitiRateLimit', { numberOfKeys: 1, lua: INCR_LUA });
+  // Connection errors are reported by RateLimitCounters (once per outage); never crash on them.
+  redis.on('error', () => {});
   return redis;
 }
 
