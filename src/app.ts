@@ -25,6 +25,16 @@ declare module 'fastify' {
   }
 }
 
+/** TRUST_PROXY: 'true' / 'false', a hop count, or a list of proxy addresses or CIDRs. */
+function trustProxy(value: string): FastifyServerOptions['trustProxy'] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address: string, hop: number) => hop < hops;
+  }
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuildAppOptions {
@@ -39,7 +49,7 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   const options: FastifyServerOptions = {
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: true,
+    trustProxy: trustProxy(config.TRUST_PROXY),
     requestIdHeader: false,
     // Honour a sane incoming X-Request-Id, else make one.
     genReqId: (req) => {

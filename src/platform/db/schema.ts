@@ -108,7 +108,7 @@ export interface TicketTypesTable {
   updated_at: GeneratedTimestamp;
 }
 
-export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
+export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired' | 'refunded' | 'partially_refunded';
 
 export interface BookingsTable {
   id: Generated<string>;
@@ -125,6 +125,7 @@ export interface BookingsTable {
   confirmed_at: NullableTimestamp;
   cancelled_at: NullableTimestamp;
   expired_at: NullableTimestamp;
+  refunded_amount: Generated<number>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -135,6 +136,7 @@ export interface HoldsTable {
   ticket_type_id: string;
   quantity: number;
   unit_price: number;
+  refunded_quantity: Generated<number>;
   created_at: GeneratedTimestamp;
 }
 
@@ -176,6 +178,101 @@ export interface SandboxMomoTransactionsTable {
   created_at: GeneratedTimestamp;
 }
 
+export type PaymentMethod = 'momo' | 'card';
+export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
+export type PaymentOutcome = 'applied' | 'refunded_late' | 'refunded_duplicate';
+export type ReviewStatus = 'pending' | 'approved' | 'rejected';
+
+export interface PaymentsTable {
+  id: Generated<string>;
+  booking_id: string;
+  user_id: string | null;
+  method: PaymentMethod;
+  provider: string;
+  provider_ref: string | null;
+  status: Generated<PaymentStatus>;
+  outcome: PaymentOutcome | null;
+  amount: number;
+  currency: string;
+  refunded_amount: Generated<number>;
+  payer_phone: string | null;
+  client_ip: string | null;
+  failure_reason: string | null;
+  fraud_score: Generated<number>;
+  fraud_reasons: ColumnType<{ code: string; points: number; detail: string }[], string | undefined, string>;
+  review_status: ReviewStatus | null;
+  reviewed_by: string | null;
+  reviewed_at: NullableTimestamp;
+  review_note: string | null;
+  poll_attempts: Generated<number>;
+  succeeded_at: NullableTimestamp;
+  failed_at: NullableTimestamp;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export type WebhookEventStatus = 'received' | 'processed' | 'ignored' | 'failed';
+
+export interface WebhookEventsTable {
+  id: Generated<string>;
+  provider: string;
+  event_id: string;
+  type: string;
+  provider_ref: string | null;
+  payload: ColumnType<unknown, string, string>;
+  status: Generated<WebhookEventStatus>;
+  attempts: Generated<number>;
+  error: string | null;
+  received_at: GeneratedTimestamp;
+  processed_at: NullableTimestamp;
+}
+
+export type RefundReason = 'requested' | 'event_cancelled' | 'late_payment' | 'duplicate_payment';
+export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface RefundsTable {
+  id: Generated<string>;
+  booking_id: string;
+  payment_id: string;
+  amount: number;
+  currency: string;
+  reason: RefundReason;
+  note: string | null;
+  items: ColumnType<{ ticketTypeId: string; quantity: number }[], string | undefined, string>;
+  status: Generated<RefundStatus>;
+  provider: string;
+  provider_ref: string | null;
+  failure_reason: string | null;
+  attempts: Generated<number>;
+  requested_by: string | null;
+  succeeded_at: NullableTimestamp;
+  failed_at: NullableTimestamp;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface LedgerTransactionsTable {
+  id: Generated<string>;
+  kind: string;
+  reference_id: string;
+  organizer_id: string | null;
+  booking_id: string | null;
+  currency: string;
+  description: Generated<string>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<string>;
+  transaction_id: string;
+  account: string;
+  organizer_id: string | null;
+  currency: string;
+  debit: Generated<number>;
+  credit: Generated<number>;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -189,4 +286,9 @@ export interface Database {
   holds: HoldsTable;
   idempotency_keys: IdempotencyKeysTable;
   sandbox_momo_transactions: SandboxMomoTransactionsTable;
+  payments: PaymentsTable;
+  webhook_events: WebhookEventsTable;
+  refunds: RefundsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
 }

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0003 from './0003_bookings.js';
 import * as m0004 from './0004_sandbox.js';
+import * as m0005 from './0005_payments.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the compiled
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0003_bookings': m0003,
   '0004_sandbox': m0004,
+  '0005_payments': m0005,
 };
