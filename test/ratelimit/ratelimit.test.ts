@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const login = (ip: string) =>
-  t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { email: 'nobody@example.test', password: 'wrong password!' } });
+  t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { email: `nobody-${crypto.randomUUID()}@example.test`, password: 'wrong password!' } });
 
 describe('tiered rate limits (in memory)', () => {
   it('login is limited per IP: the 4th attempt gets 429 problem+json with Retry-After', async () => {

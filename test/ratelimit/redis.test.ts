@@ -109,7 +109,8 @@ const loginOver = (base: string) =>
   fetch(`${base}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'nobody@example.test', password: 'wrong password!' }),
+    // A fresh address each time: identity's own per-account failure throttle must not interfere.
+    body: JSON.stringify({ email: `nobody-${crypto.randomUUID()}@example.test`, password: 'wrong password!' }),
   });
 
 describe.skipIf(!hasRedisServer && !machineRedisUp)('rate limits shared through Redis', () => {
@@ -122,7 +123,8 @@ describe.skipIf(!hasRedisServer && !machineRedisUp)('rate limits shared through 
       redisUrl = `redis://127.0.0.1:${port}`;
     }
     const prefix = `tikiti-test:${crypto.randomBytes(6).toString('hex')}:`;
-    const env = { REDIS_URL: redisUrl, RATE_LIMIT_AUTH_MAX: '4', RATE_LIMIT_REDIS_PREFIX: prefix };
+    // Identity's own per-IP failure throttle (shared test database, all from 127.0.0.1) stays out of the way.
+    const env = { REDIS_URL: redisUrl, RATE_LIMIT_AUTH_MAX: '4', RATE_LIMIT_REDIS_PREFIX: prefix, LOGIN_MAX_FAILURES_PER_IP: '1000000' };
     const [pa, pb] = [await freePort(), await freePort()];
     const [a, b] = await Promise.all([startServer(pa, env), startServer(pb, env)]);
     const redis = new Redis(redisUrl);
@@ -134,6 +136,7 @@ describe.skipIf(!hasRedisServer && !machineRedisUp)('rate limits shared through 
       const refusedA = await loginOver(a.base);
       const refusedB = await loginOver(b.base);
       expect(refusedA.status).toBe(429);
+      expect((await refusedA.json()).code).toBe('rate_limited');
       expect(refusedB.status).toBe(429);
       expect(Number(refusedB.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await refusedB.json()).code).toBe('rate_limited');
@@ -164,7 +167,7 @@ describe.skipIf(!hasRedisServer)('when Redis goes away mid-run', () => {
     t = await testApp({}, { REDIS_URL: url, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH_MAX: '3' });
     const app = t.app;
     const login = (ip: string) =>
-      app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { email: 'x@example.test', password: 'wrong password!' } });
+      app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { email: `x-${crypto.randomUUID()}@example.test`, password: 'wrong password!' } });
     const fallbacks = async () => {
       const m = /^tikiti_rate_limit_redis_fallbacks_total (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body);
       return Number(m?.[1]);
