@@ -13,6 +13,8 @@ import { IdempotencyService } from './platform/http/idempotency.js';
 import { InventoryService } from './modules/inventory/inventory.service.js';
 import { BookingsService } from './modules/bookings/bookings.service.js';
 import { createPaymentProviders, type ProviderRegistry } from './modules/payments/providers/index.js';
+import { LedgerService } from './modules/ledger/ledger.service.js';
+import { RefundsService } from './modules/refunds/refunds.service.js';
 
 /**
  * The services of every domain, wired once per process. Routes reach them through `app.ctx`;
@@ -35,6 +37,8 @@ export interface AppContext {
   bookings: BookingsService;
   /** Payment providers (momo, stripe) per method, behind circuit breakers, with failover. */
   paymentProviders: ProviderRegistry;
+  ledger: LedgerService;
+  refunds: RefundsService;
 }
 
 export function createContext(config: Config, db: Db, log: Logger): AppContext {
@@ -49,5 +53,7 @@ export function createContext(config: Config, db: Db, log: Logger): AppContext {
   const inventory = new InventoryService(db, config, log);
   const bookings = new BookingsService(db, config, inventory, log);
   const paymentProviders = createPaymentProviders(config, log);
-  return { config, db, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders };
+  const ledger = new LedgerService(db);
+  const refunds = new RefundsService(db);
+  return { config, db, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds };
 }
