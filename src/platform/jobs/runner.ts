@@ -1,6 +1,7 @@
 import { run, type Runner } from 'graphile-worker';
 import type { AppContext } from '../../context.js';
 import { jobsLogger } from './logger.js';
+import { observeJobs } from '../observability/jobMetrics.js';
 import { migrateJobs } from './migrate.js';
 import { CRONTAB, EXPIRY_SWEEP_KEY, TASKS, taskList } from './tasks.js';
 
@@ -29,6 +30,7 @@ export async function startWorker(
     crontab: o.crontab === false ? '' : CRONTAB,
     logger: jobsLogger(ctx.log.child({ component: 'worker' })),
   });
+  const unobserve = observeJobs(runner.events, ctx.metrics);
   // Start the sub-minute sweep chain (a no-op if it is already scheduled).
   await runner.addJob(TASKS.expirySweep, {}, { jobKey: EXPIRY_SWEEP_KEY, jobKeyMode: 'preserve_run_at' });
   let stopped = false;
@@ -38,6 +40,7 @@ export async function startWorker(
       if (stopped) return;
       stopped = true;
       await runner.stop();
+      unobserve();
     },
   };
 }
