@@ -18,6 +18,7 @@ import { eventsRoutes } from './modules/events/routes/index.js';
 import { bookingsRoutes } from './modules/bookings/routes/index.js';
 import { inventoryRoutes } from './modules/inventory/routes/index.js';
 import { registerMomoSandbox } from './modules/payments/sandbox/index.js';
+import { registerPayments } from './modules/payments/routes/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,6 +101,8 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   await app.register(eventsRoutes, { prefix: '/api/v1' });
   await app.register(inventoryRoutes, { prefix: '/api/v1' });
   await app.register(bookingsRoutes, { prefix: '/api/v1' });
+  // Payments, provider webhooks (raw bodies) and the fraud review.
+  await registerPayments(app);
   // The built-in MTN MoMo simulator (SANDBOX_ENABLED; default on outside production).
   await registerMomoSandbox(app);
 

@@ -62,6 +62,13 @@ const EnvSchema = Type.Object({
   PAYMENT_BREAKER_ERROR_PERCENT: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
   PAYMENT_BREAKER_VOLUME: Type.Integer({ minimum: 1, default: 5 }),
   PAYMENT_BREAKER_RESET_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  // Payment flow: a pending payment is polled (initial delay doubling up to the max) until final or this timeout → failed 'timeout'.
+  PAYMENT_PENDING_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  PAYMENT_POLL_INITIAL_SECONDS: Type.Number({ minimum: 0.05, maximum: 3600, default: 2 }),
+  PAYMENT_POLL_MAX_SECONDS: Type.Number({ minimum: 0.05, maximum: 3600, default: 60 }),
+  // Fraud scores (0-100): above BLOCK → 403 payment_blocked; from REVIEW → allowed and flagged for an admin.
+  FRAUD_BLOCK_SCORE: Type.Integer({ minimum: 0, maximum: 100, default: 80 }),
+  FRAUD_REVIEW_SCORE: Type.Integer({ minimum: 0, maximum: 100, default: 50 }),
   // MTN MoMo Collections (+ Disbursements for refunds). Without MOMO_BASE_URL: the built-in sandbox.
   MOMO_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   MOMO_API_USER: Type.Optional(Type.String({ minLength: 1 })),

@@ -15,6 +15,7 @@ import { BookingsService } from './modules/bookings/bookings.service.js';
 import { createPaymentProviders, type ProviderRegistry } from './modules/payments/providers/index.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { RefundsService } from './modules/refunds/refunds.service.js';
+import { PaymentsService } from './modules/payments/payments.service.js';
 
 /**
  * The services of every domain, wired once per process. Routes reach them through `app.ctx`;
@@ -39,6 +40,8 @@ export interface AppContext {
   paymentProviders: ProviderRegistry;
   ledger: LedgerService;
   refunds: RefundsService;
+  /** The payment flow: create, apply provider answers, poll, webhooks inbox, fraud review. */
+  payments: PaymentsService;
 }
 
 export function createContext(config: Config, db: Db, log: Logger): AppContext {
@@ -55,5 +58,6 @@ export function createContext(config: Config, db: Db, log: Logger): AppContext {
   const paymentProviders = createPaymentProviders(config, log);
   const ledger = new LedgerService(db);
   const refunds = new RefundsService(db);
-  return { config, db, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds };
+  const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds });
+  return { config, db, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments };
 }

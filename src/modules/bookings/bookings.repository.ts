@@ -141,6 +141,72 @@ export class BookingsRepository {
   }
 
   /**
+   * confirmPending (payment flow): a pending booking paid → confirmed, its holds move from `held`
+   * to `sold`, its expiry job is removed, in ONE statement inside the caller's transaction (which
+   * holds the booking row lock). Only a pending booking moves, so the expiry job (which touches
+   * status = 'pending' only) can never release a hold that was just confirmed.
+   */
+  async confirmPending(tx: Executor, id: string): Promise<boolean> {
+    const { rows } = await sql<{ confirmed: number }>`
+      /* bookings.confirmPending */
+      with b as (
+        update bookings set status = 'confirmed', confirmed_at = now(), updated_at = now()
+        where id = ${id} and status = 'pending'
+        returning id
+      ),
+      h as (
+        select ticket_type_id, sum(quantity)::int as q from holds where booking_id in (select id from b) group by ticket_type_id
+      ),
+      u as (
+        update ticket_types t set held = t.held - h.q, sold = t.sold + h.q from h where t.id = h.ticket_type_id returning t.id
+      ),
+      j as (
+        select graphile_worker.remove_job(${expiryJobKey(id)}) from b
+      )
+      select (select count(*) from b)::int as confirmed, (select count(*) from u) as types, (select count(*) from j) as jobs`.execute(tx);
+    return rows[0]!.confirmed === 1;
+  }
+
+  /**
+   * retakeAndConfirm (payment flow): a booking whose hold was released (expired or cancelled)
+   * got paid late. Take its quantities again into `sold`, all ticket types or none: lock them in
+   * id order (no deadlocks with bookings taking several types), then one guarded UPDATE. Returns
+   * the ticket types that no longer have room when it cannot.
+   */
+  async retakeAndConfirm(tx: Executor, id: string): Promise<{ ok: true } | { ok: false; shortOf: { ticketTypeId: string; wanted: number; remaining: number }[] }> {
+    const { rows: locked } = await sql<{ id: string; capacity: number; held: number; sold: number; q: number }>`
+      /* bookings.lockTypesForRetake */
+      select t.id, t.capacity, t.held, t.sold, h.q
+      from ticket_types t
+      join (select ticket_type_id, sum(quantity)::int as q from holds where booking_id = ${id} group by ticket_type_id) h on h.ticket_type_id = t.id
+      order by t.id
+      for update of t`.execute(tx);
+    const shortOf = locked
+      .filter((t) => t.held + t.sold + t.q > t.capacity)
+      .map((t) => ({ ticketTypeId: t.id, wanted: t.q, remaining: Math.max(0, t.capacity - t.held - t.sold) }));
+    if (shortOf.length > 0 || locked.length === 0) return { ok: false, shortOf };
+    const { rows } = await sql<{ types: number; confirmed: number }>`
+      /* bookings.retakeAndConfirm */
+      with h as (
+        select ticket_type_id, sum(quantity)::int as q from holds where booking_id = ${id} group by ticket_type_id
+      ),
+      u as (
+        update ticket_types t set sold = t.sold + h.q from h
+        where t.id = h.ticket_type_id and t.held + t.sold + h.q <= t.capacity
+        returning t.id
+      ),
+      b as (
+        update bookings set status = 'confirmed', confirmed_at = now(), updated_at = now()
+        where id = ${id} and status in ('expired', 'cancelled') and (select count(*) from u) = ${locked.length}
+        returning id
+      )
+      select (select count(*) from u)::int as types, (select count(*) from b)::int as confirmed`.execute(tx);
+    // Under the row locks the guard cannot refuse; if it ever does, fail the whole transaction.
+    if (rows[0]!.types !== locked.length || rows[0]!.confirmed !== 1) throw new Error(`retake of booking ${id} did not apply atomically`);
+    return { ok: true };
+  }
+
+  /**
    * expireDue: pending bookings past their expiry (all due, or only `ids`) become expired and
    * their holds are released, in one statement. Rows another releaser holds are skipped (it will
    * release them); a booking already released is not pending, so nothing is released twice.

@@ -192,6 +192,8 @@ export interface PaymentsTable {
   provider_ref: string | null;
   status: Generated<PaymentStatus>;
   outcome: PaymentOutcome | null;
+  /** Why a success ended as it did (0006). */
+  outcome_reason: Generated<string | null>;
   amount: number;
   currency: string;
   refunded_amount: Generated<number>;
@@ -257,6 +259,8 @@ export interface LedgerTransactionsTable {
   reference_id: string;
   organizer_id: string | null;
   booking_id: string | null;
+  /** The payment a posting belongs to (0007). */
+  payment_id: string | null;
   currency: string;
   description: Generated<string>;
   created_at: GeneratedTimestamp;

@@ -25,6 +25,8 @@ export async function registerOpenApi(app: FastifyInstance, config: Config) {
         { name: 'ticket-types', description: 'Ticket types of an event' },
         { name: 'availability', description: 'Tickets remaining (for display)' },
         { name: 'bookings', description: 'Bookings: hold tickets, read, cancel (Idempotency-Key on create)' },
+        { name: 'payments', description: 'Paying for bookings (mobile money, card) and fraud review' },
+        { name: 'webhooks', description: 'Payment provider callbacks (MTN MoMo, Stripe)' },
       ],
       // Any route accepts an optional bearer token; routes that require one say so themselves.
       security: [{}, { bearerAuth: [] }],

@@ -1,6 +1,8 @@
 import type { Task, TaskList } from 'graphile-worker';
 import type { AppContext } from '../../context.js';
 import { EXPIRE_BOOKING_TASK } from '../../modules/inventory/inventory.repository.js';
+import { paymentTasks } from '../../modules/payments/payments.jobs.js';
+import { BOOKING_CONFIRMED_TASK, POLL_PAYMENT_TASK, PROCESS_WEBHOOK_TASK } from '../../modules/payments/payments.repository.js';
 
 /**
  * The task registry: every background job Tikiti runs. Tasks are idempotent (a job may run more
@@ -10,6 +12,9 @@ export const TASKS = {
   expireBooking: EXPIRE_BOOKING_TASK,
   expirySweep: 'expiry_sweep',
   purgeIdempotencyKeys: 'purge_idempotency_keys',
+  pollPayment: POLL_PAYMENT_TASK,
+  processWebhookEvent: PROCESS_WEBHOOK_TASK,
+  bookingConfirmed: BOOKING_CONFIRMED_TASK,
 } as const;
 
 /** Job key of the self-rescheduling expiry sweep (one per database, however many workers). */
@@ -47,6 +52,7 @@ export function taskList(ctx: AppContext): TaskList {
     [TASKS.expireBooking]: expireBooking,
     [TASKS.expirySweep]: expirySweep,
     [TASKS.purgeIdempotencyKeys]: purgeIdempotencyKeys,
+    ...paymentTasks(ctx),
   };
 }
 

@@ -3,6 +3,8 @@ import * as m0001 from './0001_foundation.js';
 import * as m0003 from './0003_bookings.js';
 import * as m0004 from './0004_sandbox.js';
 import * as m0005 from './0005_payments.js';
+import * as m0006 from './0006_payment_flow.js';
+import * as m0007 from './0007_ledger_refunds.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the compiled
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '0003_bookings': m0003,
   '0004_sandbox': m0004,
   '0005_payments': m0005,
+  '0006_payment_flow': m0006,
+  '0007_ledger_refunds': m0007,
 };

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { IdParams, json, problems } from '../../../platform/http/schemas.js';
+import { bearer } from '../../../platform/http/auth.js';
+import { PaymentSchema } from '../payments.schemas.js';
+
+const Headers = Type.Object({ 'x-booking-token': Type.Optional(Type.String({ maxLength: 200, description: 'The bookingAccessToken a guest received' })) });
+const Query = Type.Object(
+  { token: Type.Optional(Type.String({ maxLength: 200, description: 'The bookingAccessToken (alternative to the header)' })) },
+  { additionalProperties: false },
+);
+
+export function listBookingPayments(app: FastifyInstance) {
+  app.get('/bookings/:id/payments', {
+    schema: {
+      summary: 'Every payment attempt of a booking, newest first',
+      tags: ['payments'],
+      operationId: 'listBookingPayments',
+      security: [...bearer, {}],
+      params: IdParams,
+      headers: Headers,
+      querystring: Query,
+      response: { 200: json(Type.Object({ items: Type.Array(PaymentSchema) })), ...problems(400, 401, 404) },
+    },
+    handler: async (request) => {
+      const { id } = request.params as { id: string };
+      const token = (request.headers['x-booking-token'] as string | undefined) ?? (request.query as { token?: string }).token;
+      return { items: await app.ctx.payments.listForBooking(request.actor, id, token) };
+    },
+  });
+}
