@@ -18,6 +18,8 @@ import { eventsRoutes } from './modules/events/routes/index.js';
 import { bookingsRoutes } from './modules/bookings/routes/index.js';
 import { inventoryRoutes } from './modules/inventory/routes/index.js';
 import { registerMomoSandbox } from './modules/payments/sandbox/index.js';
+import { ledgerRoutes } from './modules/ledger/routes/index.js';
+import { refundsRoutes } from './modules/refunds/routes/index.js';
 import { registerPayments } from './modules/payments/routes/index.js';
 
 declare module 'fastify' {
@@ -101,6 +103,8 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   await app.register(eventsRoutes, { prefix: '/api/v1' });
   await app.register(inventoryRoutes, { prefix: '/api/v1' });
   await app.register(bookingsRoutes, { prefix: '/api/v1' });
+  await app.register(ledgerRoutes, { prefix: '/api/v1' });
+  await app.register(refundsRoutes, { prefix: '/api/v1' });
   // Payments, provider webhooks (raw bodies) and the fraud review.
   await registerPayments(app);
   // The built-in MTN MoMo simulator (SANDBOX_ENABLED; default on outside production).

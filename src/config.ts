@@ -90,6 +90,12 @@ const EnvSchema = Type.Object({
   STRIPE_PUBLISHABLE_KEY: Type.Optional(Type.String({ minLength: 1 })),
   STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://' })),
+  // Refunds: provider calls per refund before it is marked failed; status polls (first delay, doubling, how many);
+  // bookings per batch of the cancelled-event refund job.
+  REFUND_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+  REFUND_POLL_DELAY_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5000 }),
+  REFUND_POLL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
+  REFUND_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
 });
 
 type Env = Static<typeof EnvSchema>;

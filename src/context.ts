@@ -56,8 +56,10 @@ export function createContext(config: Config, db: Db, log: Logger): AppContext {
   const inventory = new InventoryService(db, config, log);
   const bookings = new BookingsService(db, config, inventory, log);
   const paymentProviders = createPaymentProviders(config, log);
-  const ledger = new LedgerService(db);
-  const refunds = new RefundsService(db);
+  const ledger = new LedgerService(db, organizers);
+  const refunds = new RefundsService(db, { config, log, metrics, ledger, organizers, bookings, paymentProviders });
+  // Cancelling an event enqueues the refund of its bookings in the same transaction.
+  events.onEventCancelled = (tx, eventId) => refunds.enqueueEventCancellation(tx, eventId);
   const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds });
   return { config, db, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/database.js';
+import type { Db, Executor } from '../../platform/db/database.js';
 import type { EventStatus } from '../../platform/db/schema.js';
 import type { Actor } from '../../platform/actor.js';
 import { errors } from '../../platform/errors.js';
@@ -229,6 +229,8 @@ const time = (s: string) => new Date(s).getTime();
  */
 export class EventsService {
   private readonly repo: EventsRepository;
+  /** Runs in the transaction that cancels an event (context.ts: refunds enqueue the refund of its bookings). */
+  onEventCancelled?: (tx: Executor, eventId: string) => Promise<void>;
 
   constructor(
     readonly db: Db,
@@ -521,7 +523,11 @@ export class EventsService {
 
   private async transition(actor: Actor, id: string, from: EventStatus[], to: EventStatus): Promise<EventView> {
     await this.requireEventManager(actor, id);
-    const updated = await this.repo.transitionEvent(id, from, to);
+    const updated = await transact(this.db, async (tx) => {
+      const row = await this.repo.with(tx).transitionEvent(id, from, to);
+      if (row && to === 'cancelled' && this.onEventCancelled) await this.onEventCancelled(tx, id);
+      return row;
+    });
     if (!updated) {
       const now = await this.repo.findEvent(id);
       if (!now) throw eventsErrors.eventNotFound(id);

@@ -25,6 +25,8 @@ export async function registerOpenApi(app: FastifyInstance, config: Config) {
         { name: 'ticket-types', description: 'Ticket types of an event' },
         { name: 'availability', description: 'Tickets remaining (for display)' },
         { name: 'bookings', description: 'Bookings: hold tickets, read, cancel (Idempotency-Key on create)' },
+        { name: 'refunds', description: 'Refunds of bookings: full or per ticket, on event cancellation, automatic for unapplied payments' },
+        { name: 'ledger', description: 'Double-entry ledger: organizer balances and entries, the admin trial balance' },
         { name: 'payments', description: 'Paying for bookings (mobile money, card) and fraud review' },
         { name: 'webhooks', description: 'Payment provider callbacks (MTN MoMo, Stripe)' },
       ],

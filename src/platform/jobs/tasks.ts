@@ -2,6 +2,8 @@ import type { Task, TaskList } from 'graphile-worker';
 import type { AppContext } from '../../context.js';
 import { EXPIRE_BOOKING_TASK } from '../../modules/inventory/inventory.repository.js';
 import { paymentTasks } from '../../modules/payments/payments.jobs.js';
+import { refundTasks } from '../../modules/refunds/refunds.jobs.js';
+import { POLL_REFUND_TASK, PROCESS_REFUND_TASK, REFUND_CANCELLED_EVENT_TASK } from '../../modules/refunds/refunds.repository.js';
 import { BOOKING_CONFIRMED_TASK, POLL_PAYMENT_TASK, PROCESS_WEBHOOK_TASK } from '../../modules/payments/payments.repository.js';
 
 /**
@@ -15,6 +17,9 @@ export const TASKS = {
   pollPayment: POLL_PAYMENT_TASK,
   processWebhookEvent: PROCESS_WEBHOOK_TASK,
   bookingConfirmed: BOOKING_CONFIRMED_TASK,
+  processRefund: PROCESS_REFUND_TASK,
+  pollRefund: POLL_REFUND_TASK,
+  refundCancelledEvent: REFUND_CANCELLED_EVENT_TASK,
 } as const;
 
 /** Job key of the self-rescheduling expiry sweep (one per database, however many workers). */
@@ -53,6 +58,7 @@ export function taskList(ctx: AppContext): TaskList {
     [TASKS.expirySweep]: expirySweep,
     [TASKS.purgeIdempotencyKeys]: purgeIdempotencyKeys,
     ...paymentTasks(ctx),
+    ...refundTasks(ctx),
   };
 }
 
