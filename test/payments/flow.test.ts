@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, testDatabaseUrl, type TestApp } from '../helpers/testApp.js';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { testApp, testConfig, testDatabaseUrl, type TestApp } from '../helpers/testApp.js';
+import { createDb } from '../../src/platform/db/database.js';
+import { createContext } from '../../src/context.js';
+import { buildApp } from '../../src/app.js';
+import { createPaymentProviders, MomoProvider } from '../../src/modules/payments/providers/index.js';
+import { PaymentsService } from '../../src/modules/payments/payments.service.js';
 import { factories } from '../helpers/factories.js';
 import { startWorker, type WorkerHandle } from '../../src/platform/jobs/runner.js';
 import {
@@ -426,5 +433,66 @@ describe('fraud checks', () => {
     expect(approved.json()).toMatchObject({ reviewStatus: 'approved', refundRecommended: false, fraud: { reviewNote: 'known buyer' } });
     expect((await review('reject')).json()).toMatchObject({ status: 409, code: 'review_not_pending' });
     await settled(id);
+  });
+});
+
+describe('a provider that is down', () => {
+  /** A second server whose momo providers are [momo_dead (nothing listens), momo (the sandbox)]; the first also takes KES. */
+  let app2: FastifyInstance;
+  let close2: () => Promise<void>;
+  beforeAll(async () => {
+    const config = testConfig({}, { PORT: '0', SANDBOX_CONFIRM_DELAY_MS: '150', PAYMENT_BREAKER_VOLUME: '2', PAYMENT_BREAKER_RESET_MS: '60000' });
+    const handle = createDb(config.DATABASE_URL!, { max: 5 });
+    const log = pino({ level: 'silent' });
+    const ctx = createContext(config, handle.db, log);
+    const dead = new MomoProvider({
+      name: 'momo_dead', baseUrl: `http://127.0.0.1:${await deadPort()}`, collection: { apiUser: 'u', apiKey: 'k', subscriptionKey: 's' },
+      targetEnvironment: 'sandbox', currencies: ['RWF', 'KES'], timeoutMs: 1000,
+    });
+    ctx.paymentProviders = createPaymentProviders({ ...config, PAYMENT_PROVIDERS_MOMO: 'momo_dead,momo' }, log, [dead]);
+    ctx.payments = new PaymentsService({ ...ctx, paymentProviders: ctx.paymentProviders });
+    app2 = await buildApp({ ctx, logger: log });
+    await app2.listen({ port: 0, host: '127.0.0.1' });
+    close2 = async () => {
+      await app2.close();
+      await handle.close();
+    };
+  });
+  afterAll(async () => {
+    await close2?.();
+  });
+
+  const pay2 = (b: { id: string; token: string }, body: Record<string, unknown>) =>
+    app2.inject({ method: 'POST', url: `/api/v1/bookings/${b.id}/payments`, remoteAddress: randomIp(), headers: { 'idempotency-key': newKey(), 'x-booking-token': b.token }, payload: body });
+
+  it('fails over to the next provider; the breaker opens and shows in /health/detailed; payments still succeed', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = await book({ make });
+      const res = await pay2(b, { method: 'momo', phone: testPhone() });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().provider).toBe('momo');
+      ids.push(res.json().id);
+    }
+    const admin = await make.admin();
+    const health = await app2.inject({ url: '/health/detailed', headers: admin.auth });
+    expect(health.statusCode, health.body).toBe(200);
+    expect(health.json().status).toBe('degraded');
+    expect(health.json().providers).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: 'momo_dead', state: 'open' }),
+      expect.objectContaining({ name: 'momo', state: 'closed' }),
+    ]));
+    for (const id of ids) expect(await settled(id)).toMatchObject({ status: 'succeeded', outcome: 'applied', provider: 'momo' });
+  });
+
+  it('every provider for the method and currency down → 503 provider_unavailable with Retry-After; the payment is failed, the booking still pending', async () => {
+    const b = await book({ make, currency: 'KES' });
+    const res = await pay2(b, { method: 'momo', phone: testPhone() });
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    const body = res.json();
+    expect(body).toMatchObject({ code: 'provider_unavailable', paymentId: expect.any(String) });
+    expect(await paymentRow(t.db, body.paymentId)).toMatchObject({ status: 'failed', failure_reason: 'provider_unavailable' });
+    expect(await bookingStatus(t.db, b.id)).toBe('pending');
   });
 });
