@@ -58,7 +58,7 @@ describe('POST /bookings/{id}/refunds', () => {
 
   it('refunds per ticket: partially_refunded, then the rest; nothing left → 409 booking_not_refundable', async () => {
     const s = await shop(t, make, { types: [{ price: 1000 }, { price: 2500 }] });
-    const [a, b] = s.types as [{ id: string }, { id: string }];
+    const [a, b] = [s.types[0]!, s.types[1]!];
     const paid = await paidBooking(t, s, [{ ticketTypeId: a.id, quantity: 3 }, { ticketTypeId: b.id, quantity: 2 }]);
     expect(paid.total).toBe(8000);
 
@@ -94,7 +94,7 @@ describe('POST /bookings/{id}/refunds', () => {
 
   it('refuses more tickets than remain, tickets not in the booking, and bookings that are not paid', async () => {
     const s = await shop(t, make, { types: [{ price: 1000 }, { price: 2000 }] });
-    const [a, b] = s.types as [{ id: string }, { id: string }];
+    const [a, b] = [s.types[0]!, s.types[1]!];
     const paid = await paidBooking(t, s, [{ ticketTypeId: a.id, quantity: 2 }]);
 
     const over = await refund(paid.bookingId, s.owner.auth, { items: [{ ticketTypeId: a.id, quantity: 3 }] });
