@@ -24,7 +24,8 @@ export function createRefund(app: FastifyInstance) {
     schema: {
       summary: 'Refund a confirmed booking, fully or per ticket',
       description:
-        'Owners and managers of the event’s organizer, and admins. Requires an Idempotency-Key. The refunded tickets go back on sale at once; ' +
+        'Owners and managers of the event’s organizer, and admins. Requires an Idempotency-Key. Body `{}` refunds everything not yet refunded. ' +
+        'The refunded tickets go back on sale at once; ' +
         'the booking becomes refunded or partially_refunded; the provider pays the money back in the background (status pending → succeeded / failed). ' +
         'Booking not confirmed → 409 booking_not_refundable; more tickets than remain → 409 refund_exceeds_remaining.',
       tags: ['refunds'],
