@@ -48,6 +48,9 @@ export interface AvailabilityRow {
   sort_order: number;
 }
 
+/** Tickets sold per hold row: paid bookings (fully or partly refunded ones too) minus what refunds gave back. */
+const SOLD_RECOUNT = sql`sum(h.quantity - h.refunded_quantity) filter (where b.status in ('confirmed', 'partially_refunded', 'refunded'))`;
+
 export const EXPIRE_BOOKING_TASK = 'expire_booking';
 export const expiryJobKey = (bookingId: string) => `booking-expiry:${bookingId}`;
 
@@ -208,7 +211,8 @@ export class InventoryRepository {
   }
 
   /**
-   * recountCounters — held/sold recomputed from holds (pending bookings → held, confirmed → sold)
+   * recountCounters — held/sold recomputed from holds (pending bookings → held; paid bookings →
+   * sold, less the tickets refunded back to inventory)
    * compared with the stored counters. Returns only the ticket types that drift.
    */
   async recountCounters(ticketTypeIds?: string[]): Promise<CounterDrift[]> {
@@ -229,7 +233,7 @@ export class InventoryRepository {
       left join (
         select h.ticket_type_id,
                sum(h.quantity) filter (where b.status = 'pending') as held,
-               sum(h.quantity) filter (where b.status = 'confirmed') as sold
+               ${SOLD_RECOUNT} as sold
         from holds h join bookings b on b.id = h.booking_id
         ${ticketTypeIds?.length ? sql`where h.ticket_type_id = any(${ticketTypeIds}::uuid[])` : sql``}
         group by h.ticket_type_id
@@ -261,7 +265,7 @@ export class InventoryRepository {
           /* inventory.repairCounters */
           with c as (
             select coalesce(sum(h.quantity) filter (where b.status = 'pending'), 0)::int as held,
-                   coalesce(sum(h.quantity) filter (where b.status = 'confirmed'), 0)::int as sold
+                   coalesce(${SOLD_RECOUNT}, 0)::int as sold
             from holds h join bookings b on b.id = h.booking_id where h.ticket_type_id = ${id}
           ), old as (select id, event_id, capacity, held, sold from ticket_types where id = ${id})
           update ticket_types t set held = c.held, sold = c.sold, updated_at = now()
