@@ -21,6 +21,8 @@ import { registerMomoSandbox } from './modules/payments/sandbox/index.js';
 import { ledgerRoutes } from './modules/ledger/routes/index.js';
 import { refundsRoutes } from './modules/refunds/routes/index.js';
 import { registerPayments } from './modules/payments/routes/index.js';
+import { auditRoutes } from './modules/audit/routes/index.js';
+import { adminRoutes } from './modules/admin/routes/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -92,7 +94,8 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   });
   // Before auth: the scrape's bearer token is METRICS_TOKEN, not a user's JWT.
   registerMetrics(app, ctx);
-  registerAuth(app, ctx.tokens);
+  // Access tokens of disabled or deleted accounts stop working (at once here, within 1 s elsewhere).
+  registerAuth(app, ctx.tokens, (userId) => ctx.identity.isDisabled(userId));
   // After auth: the per-buyer tiers key on request.actor.
   await registerRateLimits(app, ctx);
   await registerOpenApi(app, config);
@@ -105,6 +108,8 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   await app.register(bookingsRoutes, { prefix: '/api/v1' });
   await app.register(ledgerRoutes, { prefix: '/api/v1' });
   await app.register(refundsRoutes, { prefix: '/api/v1' });
+  await app.register(auditRoutes, { prefix: '/api/v1' });
+  await app.register(adminRoutes, { prefix: '/api/v1' });
   // Payments, provider webhooks (raw bodies) and the fraud review.
   await registerPayments(app);
   // The built-in MTN MoMo simulator (SANDBOX_ENABLED; default on outside production).

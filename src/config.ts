@@ -20,6 +20,10 @@ const EnvSchema = Type.Object({
   LOG_PRETTY: Type.Optional(Type.Boolean()),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+  // A read replica for the public catalogue (GET /events, GET /events/{id}); never for availability decisions or bookings.
+  DATABASE_REPLICA_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  // How stale (ms) a process's set of disabled accounts may be: their access tokens stop working within this.
+  AUTH_DISABLED_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   TIKITI_DATA_DIR: Type.String({ default: '.tikiti', minLength: 1 }),
   EMBEDDED_PG_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),

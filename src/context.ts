@@ -16,6 +16,8 @@ import { createPaymentProviders, type ProviderRegistry } from './modules/payment
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { RefundsService } from './modules/refunds/refunds.service.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
+import { AuditService } from './modules/audit/audit.service.js';
+import { AdminService } from './modules/admin/admin.service.js';
 
 /**
  * The services of every domain, wired once per process. Routes reach them through `app.ctx`;
@@ -24,6 +26,12 @@ import { PaymentsService } from './modules/payments/payments.service.js';
 export interface AppContext {
   config: Config;
   db: Db;
+  /** The read replica (DATABASE_REPLICA_URL) for catalogue reads, else the same as db. */
+  readDb: Db;
+  /** The audit log: `audit.record(tx, …)` in the transaction of every privileged change. */
+  audit: AuditService;
+  /** Platform admin: search users and organizers. */
+  admin: AdminService;
   log: Logger;
   /** Prometheus metrics of this context (business counters: `ctx.metrics.bookingsCreated.inc()`). */
   metrics: Metrics;
@@ -44,14 +52,18 @@ export interface AppContext {
   payments: PaymentsService;
 }
 
-export function createContext(config: Config, db: Db, log: Logger): AppContext {
+export function createContext(config: Config, db: Db, log: Logger, opts: { readDb?: Db } = {}): AppContext {
   const metrics = createMetrics();
   const health = new HealthHooks();
   instrumentContext(metrics, { db, health });
   const tokens = new Tokens(jwtSecret(config), config.ACCESS_TOKEN_TTL_SECONDS);
-  const identity = new IdentityService(db, config, tokens);
-  const organizers = new OrganizersService(db);
-  const events = new EventsService(db, organizers);
+  const audit = new AuditService(db);
+  const readDb = opts.readDb ?? db;
+  const identity = new IdentityService(db, config, tokens, audit);
+  const organizers = new OrganizersService(db, audit);
+  audit.organizers = organizers;
+  const events = new EventsService(db, organizers, { audit, readDb });
+  const admin = new AdminService(db, identity);
   const idempotency = new IdempotencyService(db);
   const inventory = new InventoryService(db, config, log);
   const bookings = new BookingsService(db, config, inventory, log);
@@ -61,5 +73,5 @@ export function createContext(config: Config, db: Db, log: Logger): AppContext {
   // Cancelling an event enqueues the refund of its bookings in the same transaction.
   events.onEventCancelled = (tx, eventId) => refunds.enqueueEventCancellation(tx, eventId);
   const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds });
-  return { config, db, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments };
+  return { config, db, readDb, audit, admin, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments };
 }

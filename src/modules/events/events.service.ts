@@ -6,6 +6,7 @@ import { ANY_ROLE, MANAGER_ROLES, transact, type OrganizersService } from '../or
 import { eventsErrors } from './events.errors.js';
 import { EventsRepository, type EventListRow, type EventRow, type TicketTypeRow, type VenueRow } from './events.repository.js';
 import { FieldChecks, minorUnit, normalizeCountry, normalizeCurrency, normalizeTimezone } from './events.validation.js';
+import type { AuditEntryInput, AuditService, RequestMeta } from '../audit/audit.service.js';
 
 // ---- inputs ----
 
@@ -229,22 +230,44 @@ const time = (s: string) => new Date(s).getTime();
  */
 export class EventsService {
   private readonly repo: EventsRepository;
+  /** Catalogue reads (GET /events, GET /events/{id}): a read replica when DATABASE_REPLICA_URL is set. */
+  private readonly readRepo: EventsRepository;
+  private readonly audit?: AuditService;
   /** Runs in the transaction that cancels an event (context.ts: refunds enqueue the refund of its bookings). */
   onEventCancelled?: (tx: Executor, eventId: string) => Promise<void>;
 
   constructor(
     readonly db: Db,
     readonly organizers: OrganizersService,
+    /** audit: privileged changes recorded in their transaction; readDb: replica for public catalogue reads only. */
+    opts: { audit?: AuditService; readDb?: Db } = {},
   ) {
     this.repo = new EventsRepository(db);
+    this.readRepo = opts.readDb ? new EventsRepository(opts.readDb) : this.repo;
+    this.audit = opts.audit;
+  }
+
+  private async record(tx: Executor, entry: AuditEntryInput): Promise<void> {
+    if (this.audit) await this.audit.record(tx, entry);
   }
 
   // ---- venues ----
 
-  async createVenue(actor: Actor, organizerId: string, input: VenueInput): Promise<VenueView> {
+  async createVenue(actor: Actor, organizerId: string, input: VenueInput, meta: RequestMeta = {}): Promise<VenueView> {
     await this.organizers.requireRole(actor, organizerId, MANAGER_ROLES);
     const v = checkVenue(input) as VenueInput;
-    return toVenueView(await this.repo.insertVenue({ organizerId, ...v }));
+    return transact(this.db, async (tx) => {
+      const venue = toVenueView(await this.repo.with(tx).insertVenue({ organizerId, ...v }));
+      await this.record(tx, {
+        actor,
+        action: 'venue.created',
+        organizerId,
+        target: { type: 'venue', id: venue.id },
+        requestId: meta.requestId,
+        after: pick(venue, Object.keys(v)),
+      });
+      return venue;
+    });
   }
 
   async listVenues(actor: Actor, organizerId: string): Promise<VenueView[]> {
@@ -259,7 +282,7 @@ export class EventsService {
     return toVenueView(venue);
   }
 
-  async updateVenue(actor: Actor, id: string, patch: Partial<VenueInput>): Promise<VenueView> {
+  async updateVenue(actor: Actor, id: string, patch: Partial<VenueInput>, meta: RequestMeta = {}): Promise<VenueView> {
     const venue = await this.repo.findVenue(id);
     if (!venue) throw eventsErrors.venueNotFound(id);
     await this.organizers.requireRole(actor, venue.organizer_id, MANAGER_ROLES, () => eventsErrors.venueNotFound(id));
@@ -270,13 +293,23 @@ export class EventsService {
       if (!updated) throw eventsErrors.venueNotFound(id);
       // Venue name and city are part of the events' search document.
       if (v.name !== undefined || v.city !== undefined) await repo.refreshSearchVector({ venueId: id });
-      return toVenueView(updated);
+      const view = toVenueView(updated);
+      await this.record(tx, {
+        actor,
+        action: 'venue.updated',
+        organizerId: venue.organizer_id,
+        target: { type: 'venue', id },
+        requestId: meta.requestId,
+        before: pick(toVenueView(venue), Object.keys(v)),
+        after: pick(view, Object.keys(v)),
+      });
+      return view;
     });
   }
 
   // ---- events ----
 
-  async createEvent(actor: Actor, organizerId: string, input: EventInput): Promise<EventView> {
+  async createEvent(actor: Actor, organizerId: string, input: EventInput, meta: RequestMeta = {}): Promise<EventView> {
     await this.organizers.requireRole(actor, organizerId, MANAGER_ROLES);
     const checks = new FieldChecks();
     const name = input.name.trim();
@@ -303,6 +336,14 @@ export class EventsService {
         holdMinutes: input.holdMinutes ?? 15,
       });
       await repo.refreshSearchVector({ eventId: event.id });
+      await this.record(tx, {
+        actor,
+        action: 'event.created',
+        organizerId,
+        target: { type: 'event', id: event.id },
+        requestId: meta.requestId,
+        after: eventAudit(event),
+      });
       return event.id;
     });
     return this.eventView(id);
@@ -316,7 +357,7 @@ export class EventsService {
 
   /** The public catalogue: published events only. */
   async listPublishedEvents(query: ListEventsQuery): Promise<{ items: EventView[]; nextCursor: string | null }> {
-    return this.page(query, true);
+    return this.page(query, true, this.readRepo);
   }
 
   /**
@@ -325,16 +366,22 @@ export class EventsService {
    * and admins also see drafts and hidden ticket types.
    */
   async getEvent(actor: Actor | null, id: string): Promise<EventDetail> {
-    const event = await this.repo.findEvent(id);
+    // The replica (when configured) may lag: an event it does not know yet is read from the primary.
+    let repo = this.readRepo;
+    let event = await repo.findEvent(id);
+    if (!event && repo !== this.repo) {
+      repo = this.repo;
+      event = await repo.findEvent(id);
+    }
     if (!event) throw eventsErrors.eventNotFound(id);
     const access = await this.organizers.accessOf(actor, event.organizer_id);
     if (access === null && !PUBLIC_STATUSES.includes(event.status)) throw eventsErrors.eventNotFound(id);
-    const view = await this.eventView(id);
-    const ticketTypes = await this.repo.listTicketTypes(id, { includeHidden: access !== null });
+    const view = await this.eventView(id, repo);
+    const ticketTypes = await repo.listTicketTypes(id, { includeHidden: access !== null });
     return { ...view, ticketTypes: ticketTypes.map((t) => toTicketTypeView(t, access !== null)) };
   }
 
-  async updateEvent(actor: Actor, id: string, patch: Partial<EventInput>): Promise<EventView> {
+  async updateEvent(actor: Actor, id: string, patch: Partial<EventInput>, meta: RequestMeta = {}): Promise<EventView> {
     const event = await this.requireEventManager(actor, id);
     assertEditable(event);
     const checks = new FieldChecks();
@@ -374,28 +421,38 @@ export class EventsService {
         throw eventsErrors.eventNotFound(id);
       }
       await repo.refreshSearchVector({ eventId: id });
+      const fields = Object.keys(patch);
+      await this.record(tx, {
+        actor,
+        action: 'event.updated',
+        organizerId: event.organizer_id,
+        target: { type: 'event', id },
+        requestId: meta.requestId,
+        before: pick(eventAudit(event), fields),
+        after: pick(eventAudit(updated), fields),
+      });
     });
     return this.eventView(id);
   }
 
   /** draft → published; needs at least one ticket type. */
-  async publishEvent(actor: Actor, id: string): Promise<EventView> {
-    return this.transition(actor, id, ['draft'], 'published');
+  async publishEvent(actor: Actor, id: string, meta: RequestMeta = {}): Promise<EventView> {
+    return this.transition(actor, id, ['draft'], 'published', meta);
   }
 
   /** draft or published → cancelled. */
-  async cancelEvent(actor: Actor, id: string): Promise<EventView> {
-    return this.transition(actor, id, ['draft', 'published'], 'cancelled');
+  async cancelEvent(actor: Actor, id: string, meta: RequestMeta = {}): Promise<EventView> {
+    return this.transition(actor, id, ['draft', 'published'], 'cancelled', meta);
   }
 
   /** published → completed. */
-  async completeEvent(actor: Actor, id: string): Promise<EventView> {
-    return this.transition(actor, id, ['published'], 'completed');
+  async completeEvent(actor: Actor, id: string, meta: RequestMeta = {}): Promise<EventView> {
+    return this.transition(actor, id, ['published'], 'completed', meta);
   }
 
   // ---- ticket types ----
 
-  async createTicketType(actor: Actor, eventId: string, input: TicketTypeInput): Promise<TicketTypeView> {
+  async createTicketType(actor: Actor, eventId: string, input: TicketTypeInput, meta: RequestMeta = {}): Promise<TicketTypeView> {
     await this.requireEventManager(actor, eventId);
     const checks = new FieldChecks();
     const name = input.name.trim();
@@ -429,6 +486,14 @@ export class EventsService {
         visibility: input.visibility ?? 'public',
         sortOrder: input.sortOrder ?? 0,
       });
+      await this.record(tx, {
+        actor,
+        action: 'ticket_type.created',
+        organizerId: event.organizer_id,
+        target: { type: 'ticket_type', id: row.id },
+        requestId: meta.requestId,
+        after: { eventId, ...ticketTypeAudit(row) },
+      });
       return toTicketTypeView(row, true);
     });
   }
@@ -442,7 +507,7 @@ export class EventsService {
     return rows.map((t) => toTicketTypeView(t, access !== null));
   }
 
-  async updateTicketType(actor: Actor, id: string, patch: Partial<TicketTypeInput>): Promise<TicketTypeView> {
+  async updateTicketType(actor: Actor, id: string, patch: Partial<TicketTypeInput>, meta: RequestMeta = {}): Promise<TicketTypeView> {
     const current = await this.repo.findTicketType(id);
     if (!current) throw eventsErrors.ticketTypeNotFound(id);
     const event = await this.repo.findEvent(current.event_id);
@@ -495,7 +560,10 @@ export class EventsService {
         visibility: patch.visibility,
         sortOrder: patch.sortOrder,
       });
-      if (updated) return toTicketTypeView(updated, true);
+      if (updated) {
+        await this.auditTicketTypeChange(tx, actor, locked.organizer_id, fresh, updated, meta);
+        return toTicketTypeView(updated, true);
+      }
       // A guard refused; say which one from the row as it is now.
       const now = await repo.findTicketType(id);
       if (!now) throw eventsErrors.ticketTypeNotFound(id);
@@ -511,6 +579,28 @@ export class EventsService {
 
   // ---- internals ----
 
+  /** capacity_changed and price_changed get their own entries (alerts and reports key on them); the rest is ticket_type.updated. */
+  private async auditTicketTypeChange(tx: Executor, actor: Actor, organizerId: string, before: TicketTypeRow, after: TicketTypeRow, meta: RequestMeta) {
+    const b = ticketTypeAudit(before);
+    const a = ticketTypeAudit(after);
+    const common = { actor, organizerId, target: { type: 'ticket_type', id: after.id }, requestId: meta.requestId };
+    if (b.capacity !== a.capacity) {
+      await this.record(tx, { ...common, action: 'ticket_type.capacity_changed', before: { capacity: b.capacity }, after: { capacity: a.capacity } });
+    }
+    if (b.price !== a.price || b.currency !== a.currency) {
+      await this.record(tx, {
+        ...common,
+        action: 'ticket_type.price_changed',
+        before: { price: b.price, currency: b.currency },
+        after: { price: a.price, currency: a.currency },
+      });
+    }
+    const other = (Object.keys(a) as (keyof typeof a)[]).filter(
+      (k) => !['capacity', 'price', 'currency'].includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]),
+    );
+    if (other.length) await this.record(tx, { ...common, action: 'ticket_type.updated', before: pick(b, other), after: pick(a, other) });
+  }
+
   /** The event if the caller may manage it: drafts of others are 404, visible events of others 403. */
   private async requireEventManager(actor: Actor, id: string): Promise<EventRow> {
     const event = await this.repo.findEvent(id);
@@ -521,11 +611,22 @@ export class EventsService {
     return event;
   }
 
-  private async transition(actor: Actor, id: string, from: EventStatus[], to: EventStatus): Promise<EventView> {
-    await this.requireEventManager(actor, id);
+  private async transition(actor: Actor, id: string, from: EventStatus[], to: EventStatus, meta: RequestMeta = {}): Promise<EventView> {
+    const event = await this.requireEventManager(actor, id);
     const updated = await transact(this.db, async (tx) => {
       const row = await this.repo.with(tx).transitionEvent(id, from, to);
       if (row && to === 'cancelled' && this.onEventCancelled) await this.onEventCancelled(tx, id);
+      if (row) {
+        await this.record(tx, {
+          actor,
+          action: `event.${to as 'published' | 'cancelled' | 'completed'}`,
+          organizerId: event.organizer_id,
+          target: { type: 'event', id },
+          requestId: meta.requestId,
+          before: { status: from.includes(event.status) ? event.status : from[0] },
+          after: { status: to },
+        });
+      }
       return row;
     });
     if (!updated) {
@@ -538,18 +639,18 @@ export class EventsService {
     return this.eventView(id);
   }
 
-  private async eventView(id: string): Promise<EventView> {
-    const [row] = await this.repo.listEvents({ id, limit: 1 });
+  private async eventView(id: string, repo: EventsRepository = this.repo): Promise<EventView> {
+    const [row] = await repo.listEvents({ id, limit: 1 });
     if (!row) throw eventsErrors.eventNotFound(id);
     return toEventView(row);
   }
 
-  private async page(query: ListEventsQuery, publishedOnly: boolean): Promise<{ items: EventView[]; nextCursor: string | null }> {
+  private async page(query: ListEventsQuery, publishedOnly: boolean, repo: EventsRepository = this.repo): Promise<{ items: EventView[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     if (query.from && query.to && time(query.to) <= time(query.from)) throw errors.invalidField('to', 'must be after from');
     const after = query.cursor ? decodeEventCursor(query.cursor) : undefined;
     const q = query.q?.trim();
-    const rows = await this.repo.listEvents({
+    const rows = await repo.listEvents({
       publishedOnly,
       status: query.status,
       organizerId: query.organizerId,
@@ -567,6 +668,42 @@ export class EventsService {
       nextCursor: rows.length > limit && last ? encodeEventCursor(last.cursor_ts, last.id) : null,
     };
   }
+}
+
+/** The fields of `o` named in `keys` (audit before/after of a patch). */
+function pick(o: object, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in o) out[k] = (o as Record<string, unknown>)[k];
+  return out;
+}
+
+function eventAudit(e: EventRow) {
+  return {
+    name: e.name,
+    description: e.description,
+    venueId: e.venue_id,
+    startsAt: e.starts_at.toISOString(),
+    endsAt: e.ends_at.toISOString(),
+    timezone: e.timezone,
+    holdMinutes: e.hold_minutes,
+    status: e.status,
+  };
+}
+
+function ticketTypeAudit(t: TicketTypeRow) {
+  return {
+    name: t.name,
+    description: t.description,
+    price: t.price,
+    currency: t.currency,
+    capacity: t.capacity,
+    salesStart: iso(t.sales_start),
+    salesEnd: iso(t.sales_end),
+    minPerOrder: t.min_per_order,
+    maxPerOrder: t.max_per_order,
+    visibility: t.visibility,
+    sortOrder: t.sort_order,
+  };
 }
 
 function assertEditable(event: { status: EventStatus }) {

@@ -91,6 +91,201 @@ export class IdentityRepository {
       .execute();
   }
 
+  // ---- disabled and deleted accounts ----
+
+  /** Ids of disabled (or deleted) accounts: the rows of the partial index users_disabled_idx. */
+  async listDisabledUserIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('users').select('id').where('disabled_at', 'is not', null).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async lockUser(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
+  /** Disable (now) or enable an account. Deleted accounts stay disabled. */
+  async setDisabled(id: string, disabled: boolean): Promise<UserRow | undefined> {
+    let q = this.db
+      .updateTable('users')
+      .set({ disabled_at: disabled ? sql`coalesce(disabled_at, now())` : null, updated_at: sql`now()` })
+      .where('id', '=', id);
+    if (!disabled) q = q.where('deleted_at', 'is', null);
+    return q.returningAll().executeTakeFirst();
+  }
+
+  /** Organizers where this user is the only owner (they cannot leave them ownerless). */
+  async listSoleOwnerships(userId: string): Promise<{ id: string; name: string }[]> {
+    return this.db
+      .selectFrom('organizer_members as m')
+      .innerJoin('organizers as o', 'o.id', 'm.organizer_id')
+      .select(['o.id', 'o.name'])
+      .where('m.user_id', '=', userId)
+      .where('m.role', '=', 'owner')
+      .where(({ selectFrom }) =>
+        selectFrom('organizer_members as m2')
+          .select(sql<number>`count(*)`.as('n'))
+          .whereRef('m2.organizer_id', '=', 'm.organizer_id')
+          .where('m2.role', '=', 'owner'),
+        '=',
+        1,
+      )
+      .orderBy('o.name')
+      .execute();
+  }
+
+  /**
+   * Replace the account's personal data: the row stays (bookings, tickets and the ledger refer to
+   * it), disabled and marked deleted, with an email nobody can own and a password nobody knows.
+   */
+  async anonymizeUser(id: string, passwordHash: string): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        email: `deleted-${id}@invalid`,
+        name: 'Deleted user',
+        password_hash: passwordHash,
+        is_admin: false,
+        disabled_at: sql`coalesce(disabled_at, now())`,
+        deleted_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** The buyer details of the user's bookings, and the payer details of their payments. Amounts stay. */
+  async anonymizeBookingsAndPayments(userId: string): Promise<{ bookings: number }> {
+    const res = await this.db
+      .updateTable('bookings')
+      .set({ buyer_name: 'Deleted user', buyer_email: `deleted-${userId}@invalid`, buyer_phone: '', updated_at: sql`now()` })
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    await this.db
+      .updateTable('payments')
+      .set({ payer_phone: null, client_ip: null })
+      .where((eb) =>
+        eb.or([eb('user_id', '=', userId), eb('booking_id', 'in', eb.selectFrom('bookings').select('id').where('user_id', '=', userId))]),
+      )
+      .execute();
+    return { bookings: Number(res.numUpdatedRows) };
+  }
+
+  /** Ticket holder names of the user's bookings (only once the tickets table exists). */
+  async anonymizeTicketHolders(userId: string): Promise<void> {
+    if (!(await this.columnExists('tickets', 'holder_name'))) return;
+    await sql`update tickets set holder_name = 'Deleted user'
+              where booking_id in (select id from bookings where user_id = ${userId})`.execute(this.db);
+  }
+
+  /** Lock (in id order) the organizers the user belongs to: serializes with membership changes. */
+  async lockOrganizersOf(userId: string): Promise<void> {
+    await this.db
+      .selectFrom('organizers as o')
+      .select('o.id')
+      .where('o.id', 'in', (eb) => eb.selectFrom('organizer_members').select('organizer_id').where('user_id', '=', userId))
+      .orderBy('o.id')
+      .forUpdate()
+      .execute();
+  }
+
+  async deleteMemberships(userId: string): Promise<void> {
+    await this.db.deleteFrom('organizer_members').where('user_id', '=', userId).execute();
+  }
+
+  async deleteLoginFailuresOf(email: string): Promise<void> {
+    await this.db.deleteFrom('login_failures').where('email', '=', email).execute();
+  }
+
+  // ---- personal data export ----
+
+  async listBookingsWithHolds(userId: string) {
+    return this.db
+      .selectFrom('bookings as b')
+      .innerJoin('events as e', 'e.id', 'b.event_id')
+      .select([
+        'b.id',
+        'b.event_id',
+        'e.name as event_name',
+        'e.starts_at as event_starts_at',
+        'b.status',
+        'b.buyer_name',
+        'b.buyer_email',
+        'b.buyer_phone',
+        'b.total',
+        'b.currency',
+        'b.refunded_amount',
+        'b.expires_at',
+        'b.confirmed_at',
+        'b.cancelled_at',
+        'b.created_at',
+        sql<{ ticketTypeId: string; ticketTypeName: string; quantity: number; unitPrice: number; refundedQuantity: number }[]>`(
+          select coalesce(json_agg(json_build_object(
+            'ticketTypeId', h.ticket_type_id, 'ticketTypeName', t.name, 'quantity', h.quantity,
+            'unitPrice', h.unit_price, 'refundedQuantity', h.refunded_quantity) order by h.created_at, h.id), '[]'::json)
+          from holds h join ticket_types t on t.id = h.ticket_type_id where h.booking_id = b.id)`.as('holds'),
+      ])
+      .where('b.user_id', '=', userId)
+      .orderBy('b.id')
+      .execute();
+  }
+
+  async listPaymentsOf(userId: string) {
+    return this.db
+      .selectFrom('payments as p')
+      .select([
+        'p.id',
+        'p.booking_id',
+        'p.method',
+        'p.provider',
+        'p.status',
+        'p.amount',
+        'p.currency',
+        'p.refunded_amount',
+        'p.payer_phone',
+        'p.failure_reason',
+        'p.created_at',
+        'p.succeeded_at',
+        'p.failed_at',
+      ])
+      .where((eb) =>
+        eb.or([eb('p.user_id', '=', userId), eb('p.booking_id', 'in', eb.selectFrom('bookings').select('id').where('user_id', '=', userId))]),
+      )
+      .orderBy('p.id')
+      .execute();
+  }
+
+  async listRefundsOf(userId: string) {
+    return this.db
+      .selectFrom('refunds as r')
+      .innerJoin('bookings as b', 'b.id', 'r.booking_id')
+      .select(['r.id', 'r.booking_id', 'r.payment_id', 'r.amount', 'r.currency', 'r.reason', 'r.status', 'r.created_at', 'r.succeeded_at'])
+      .where('b.user_id', '=', userId)
+      .orderBy('r.id')
+      .execute();
+  }
+
+  /** The user's tickets as stored, or null while the tickets table does not exist. */
+  async listTicketsOf(userId: string): Promise<Record<string, unknown>[] | null> {
+    if (!(await this.tableExists('tickets'))) return null;
+    const { rows } = await sql<{ ticket: Record<string, unknown> }>`
+      select to_jsonb(t) as ticket from tickets t
+      where t.booking_id in (select id from bookings where user_id = ${userId})
+      order by t.booking_id, t.id`.execute(this.db);
+    return rows.map((r) => r.ticket);
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    const { rows } = await sql<{ ok: boolean }>`select to_regclass(${table}) is not null as ok`.execute(this.db);
+    return rows[0]?.ok === true;
+  }
+
+  private async columnExists(table: string, column: string): Promise<boolean> {
+    const { rows } = await sql<{ ok: boolean }>`
+      select exists (select 1 from information_schema.columns
+                     where table_schema = current_schema() and table_name = ${table} and column_name = ${column}) as ok`.execute(this.db);
+    return rows[0]?.ok === true;
+  }
+
   // ---- refresh tokens ----
 
   async insertRefreshToken(values: { userId: string; familyId: string; tokenHash: string; ttlSeconds: number }): Promise<RefreshTokenRow> {

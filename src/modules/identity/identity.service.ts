@@ -8,6 +8,9 @@ import { errors } from '../../platform/errors.js';
 import { Tokens } from './tokens.js';
 import { identityErrors } from './identity.errors.js';
 import { IdentityRepository, type Membership, type UserRow } from './identity.repository.js';
+import { DisabledUsers } from './disabledUsers.js';
+import { requireAdmin } from './access.js';
+import type { AuditService, RequestMeta } from '../audit/audit.service.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -39,6 +42,49 @@ export interface Me extends UserView {
   memberships: Membership[];
 }
 
+/** GET /me/export: everything Tikiti holds about the caller. */
+export interface PersonalDataExport {
+  exportedAt: string;
+  profile: UserView & { disabledAt: string | null };
+  memberships: Membership[];
+  bookings: {
+    id: string;
+    eventId: string;
+    eventName: string;
+    eventStartsAt: string;
+    status: string;
+    buyer: { name: string; email: string; phone: string };
+    total: number;
+    currency: string;
+    refundedAmount: number;
+    expiresAt: string;
+    confirmedAt: string | null;
+    cancelledAt: string | null;
+    createdAt: string;
+    holds: { ticketTypeId: string; ticketTypeName: string; quantity: number; unitPrice: number; refundedQuantity: number }[];
+  }[];
+  payments: {
+    id: string;
+    bookingId: string;
+    method: string;
+    provider: string;
+    status: string;
+    amount: number;
+    currency: string;
+    refundedAmount: number;
+    payerPhone: string | null;
+    failureReason: string | null;
+    createdAt: string;
+    succeededAt: string | null;
+    failedAt: string | null;
+  }[];
+  refunds: { id: string; bookingId: string; paymentId: string; amount: number; currency: string; reason: string; status: string; createdAt: string; succeededAt: string | null }[];
+  /** The tickets of the caller's bookings as stored (empty before the tickets module exists). */
+  tickets: Record<string, unknown>[];
+}
+
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
 /** Emails compare case-insensitively: stored trimmed and lower-cased. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -59,13 +105,22 @@ export class IdentityService {
   private readonly repo: IdentityRepository;
   /** A hash of nothing in particular, verified against when the email is unknown (equal timing). */
   private dummyHash: Promise<string> | undefined;
+  /** Disabled accounts, for the auth hook (their access tokens stop working at once). */
+  readonly disabledUsers: DisabledUsers;
 
   constructor(
     readonly db: Db,
     readonly config: Config,
     readonly tokens: Tokens,
+    readonly audit?: AuditService,
   ) {
     this.repo = new IdentityRepository(db);
+    this.disabledUsers = new DisabledUsers(() => this.repo.listDisabledUserIds(), config.AUTH_DISABLED_CACHE_MS);
+  }
+
+  /** Is this account disabled or deleted? Cheap: an in-process set refreshed at most every AUTH_DISABLED_CACHE_MS. */
+  isDisabled(userId: string): Promise<boolean> {
+    return this.disabledUsers.has(userId);
   }
 
   // ---- accounts ----
@@ -124,6 +179,140 @@ export class IdentityService {
     return { ...toUserView(user), memberships };
   }
 
+  /**
+   * Platform admins disable or enable an account. Disabling revokes every refresh token and stops
+   * the access tokens already issued (auth hook); a deleted account cannot be enabled.
+   */
+  async setDisabled(actor: Actor, userId: string, disabled: boolean, meta: RequestMeta = {}): Promise<UserRow> {
+    requireAdmin(actor);
+    if (disabled && userId === actor.userId) throw identityErrors.cannotDisableSelf();
+    const user = await this.db.transaction().execute(async (tx) => {
+      const repo = this.repo.with(tx);
+      const before = await repo.lockUser(userId);
+      if (!before) throw identityErrors.userNotFound(userId);
+      if (!disabled && before.deleted_at) throw identityErrors.userDeleted(userId);
+      const after = await repo.setDisabled(userId, disabled);
+      if (!after) throw identityErrors.userNotFound(userId);
+      if (disabled) await repo.revokeAllForUser(userId);
+      if (Boolean(before.disabled_at) !== disabled) {
+        await this.audit?.record(tx, {
+          actor,
+          action: disabled ? 'user.disabled' : 'user.enabled',
+          target: { type: 'user', id: userId },
+          requestId: meta.requestId,
+          before: { disabledAt: isoOrNull(before.disabled_at) },
+          after: { disabledAt: isoOrNull(after.disabled_at) },
+        });
+      }
+      return after;
+    });
+    if (disabled) this.disabledUsers.add(userId);
+    else this.disabledUsers.remove(userId);
+    return user;
+  }
+
+  // ---- the buyer's own data ----
+
+  /** Everything Tikiti holds about the caller (GET /me/export). */
+  async exportData(actor: Actor): Promise<PersonalDataExport> {
+    const user = await this.repo.findUserById(actor.userId);
+    if (!user || user.disabled_at) throw errors.invalidToken();
+    const [memberships, bookings, payments, refunds, tickets] = await Promise.all([
+      this.repo.listMemberships(user.id),
+      this.repo.listBookingsWithHolds(user.id),
+      this.repo.listPaymentsOf(user.id),
+      this.repo.listRefundsOf(user.id),
+      this.repo.listTicketsOf(user.id),
+    ]);
+    return {
+      exportedAt: new Date().toISOString(),
+      profile: { ...toUserView(user), disabledAt: isoOrNull(user.disabled_at) },
+      memberships,
+      bookings: bookings.map((b) => ({
+        id: b.id,
+        eventId: b.event_id,
+        eventName: b.event_name,
+        eventStartsAt: b.event_starts_at.toISOString(),
+        status: b.status,
+        buyer: { name: b.buyer_name, email: b.buyer_email, phone: b.buyer_phone },
+        total: b.total,
+        currency: b.currency,
+        refundedAmount: b.refunded_amount,
+        expiresAt: b.expires_at.toISOString(),
+        confirmedAt: isoOrNull(b.confirmed_at),
+        cancelledAt: isoOrNull(b.cancelled_at),
+        createdAt: b.created_at.toISOString(),
+        holds: b.holds,
+      })),
+      payments: payments.map((p) => ({
+        id: p.id,
+        bookingId: p.booking_id,
+        method: p.method,
+        provider: p.provider,
+        status: p.status,
+        amount: p.amount,
+        currency: p.currency,
+        refundedAmount: p.refunded_amount,
+        payerPhone: p.payer_phone,
+        failureReason: p.failure_reason,
+        createdAt: p.created_at.toISOString(),
+        succeededAt: isoOrNull(p.succeeded_at),
+        failedAt: isoOrNull(p.failed_at),
+      })),
+      refunds: refunds.map((r) => ({
+        id: r.id,
+        bookingId: r.booking_id,
+        paymentId: r.payment_id,
+        amount: r.amount,
+        currency: r.currency,
+        reason: r.reason,
+        status: r.status,
+        createdAt: r.created_at.toISOString(),
+        succeededAt: isoOrNull(r.succeeded_at),
+      })),
+      tickets: tickets ?? [],
+    };
+  }
+
+  /**
+   * Delete the caller's account (DELETE /me), after re-confirming the password. Personal data is
+   * anonymized in one transaction: the user row (email, name, password), the buyer details of
+   * their bookings, payer details of payments and ticket holder names; bookings, holds, tickets,
+   * payments and ledger rows stay, with their amounts and links. Refresh tokens are revoked and
+   * access tokens stop working. The only owner of an organizer gets 409 sole_owner.
+   */
+  async deleteAccount(actor: Actor, password: string, meta: RequestMeta = {}): Promise<void> {
+    const user = await this.repo.findUserById(actor.userId);
+    if (!user || user.disabled_at) throw errors.invalidToken();
+    if (!(await verifyPassword(user.password_hash, password))) throw identityErrors.invalidPassword();
+    const unusable = `deleted:${crypto.randomBytes(32).toString('base64url')}`;
+    await this.db.transaction().execute(async (tx) => {
+      const repo = this.repo.with(tx);
+      const locked = await repo.lockUser(user.id);
+      if (!locked || locked.disabled_at) throw errors.invalidToken();
+      // Under the organizers' locks so an owner leaving at the same time cannot leave one ownerless.
+      await repo.lockOrganizersOf(user.id);
+      const memberships = await repo.listMemberships(user.id);
+      const sole = await repo.listSoleOwnerships(user.id);
+      if (sole.length) throw identityErrors.soleOwner(sole);
+      await repo.deleteMemberships(user.id);
+      await repo.anonymizeBookingsAndPayments(user.id);
+      await repo.anonymizeTicketHolders(user.id);
+      await repo.deleteLoginFailuresOf(locked.email);
+      await repo.anonymizeUser(user.id, unusable);
+      await repo.revokeAllForUser(user.id);
+      await this.audit?.record(tx, {
+        actor,
+        action: 'user.deleted',
+        target: { type: 'user', id: user.id },
+        requestId: meta.requestId,
+        // No personal data in the log: only what was removed, by reference.
+        after: { memberships: memberships.map((m) => ({ organizerId: m.organizerId, role: m.role })) },
+      });
+    });
+    this.disabledUsers.add(user.id);
+  }
+
   // ---- sessions ----
 
   /**
@@ -172,6 +361,7 @@ export class IdentityService {
       const user = await repo.upsertAdmin({ email, name, passwordHash });
       // A new password ends the sessions opened with the old one.
       await repo.revokeAllForUser(user.id);
+      await this.audit?.record(tx, { actor: null, action: 'admin.created', target: { type: 'user', id: user.id }, after: { isAdmin: true } });
       return { id: user.id, email: user.email };
     });
   }

@@ -5,6 +5,7 @@ import type { Actor } from '../../platform/actor.js';
 import { errors, type AppError } from '../../platform/errors.js';
 import { organizersErrors } from './organizers.errors.js';
 import { OrganizersRepository, type MemberRow, type OrganizerRow } from './organizers.repository.js';
+import type { AuditEntryInput, AuditService, RequestMeta } from '../audit/audit.service.js';
 
 /** Roles that manage an organizer's catalogue (venues, events, ticket types). */
 export const MANAGER_ROLES: readonly MemberRole[] = ['owner', 'manager'];
@@ -78,8 +79,16 @@ export function transact<T>(db: Executor, fn: (tx: Executor) => Promise<T>): Pro
 export class OrganizersService {
   private readonly repo: OrganizersRepository;
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    /** Privileged changes are recorded in the same transaction (absent for the seed). */
+    readonly audit?: AuditService,
+  ) {
     this.repo = new OrganizersRepository(db);
+  }
+
+  private async record(tx: Executor, entry: AuditEntryInput): Promise<void> {
+    if (this.audit) await this.audit.record(tx, entry);
   }
 
   // ---- authorization (shared with other domains) ----
@@ -116,20 +125,36 @@ export class OrganizersService {
    * Admin only. The slug is derived from the name (suffixed when taken); `exactSlug` (seed,
    * operators) insists on one and fails with organizer_slug_taken instead.
    */
-  async create(actor: Actor, input: { name: string; commissionBps?: number }, opts: { exactSlug?: string } = {}): Promise<OrganizerView> {
+  async create(
+    actor: Actor,
+    input: { name: string; commissionBps?: number },
+    opts: { exactSlug?: string } = {},
+    meta: RequestMeta = {},
+  ): Promise<OrganizerView> {
     if (!actor.isAdmin) throw errors.forbidden('Only a platform admin can create organizers.');
     const name = input.name.trim();
     const commissionBps = input.commissionBps ?? 500;
     checkCommission(commissionBps);
     if (!name) throw errors.invalidField('name', 'must not be blank');
-    if (opts.exactSlug) {
-      return toOrganizerView(await this.repo.insertOrganizer({ name, slug: opts.exactSlug, commissionBps }), null);
-    }
+    const insert = (slug: string) =>
+      transact(this.db, async (tx) => {
+        const row = await this.repo.with(tx).insertOrganizer({ name, slug, commissionBps });
+        await this.record(tx, {
+          actor,
+          action: 'organizer.created',
+          organizerId: row.id,
+          target: { type: 'organizer', id: row.id },
+          requestId: meta.requestId,
+          after: { name: row.name, slug: row.slug, commissionBps: row.commission_bps },
+        });
+        return toOrganizerView(row, null);
+      });
+    if (opts.exactSlug) return insert(opts.exactSlug);
     const base = slugify(name);
     for (let attempt = 0; ; attempt++) {
       const slug = attempt === 0 ? base : `${base}-${crypto.randomBytes(3).toString('hex')}`;
       try {
-        return toOrganizerView(await this.repo.insertOrganizer({ name, slug, commissionBps }), null);
+        return await insert(slug);
       } catch (e) {
         if ((e as AppError).code !== 'organizer_slug_taken' || attempt >= 4) throw e;
       }
@@ -161,7 +186,7 @@ export class OrganizersService {
   }
 
   /** Owners may rename; only a platform admin changes the commission. */
-  async update(actor: Actor, id: string, patch: { name?: string; commissionBps?: number }): Promise<OrganizerView> {
+  async update(actor: Actor, id: string, patch: { name?: string; commissionBps?: number }, meta: RequestMeta = {}): Promise<OrganizerView> {
     const access = await this.requireRole(actor, id, OWNER_ONLY);
     if (patch.commissionBps !== undefined) {
       if (access !== 'admin') throw organizersErrors.commissionAdminOnly();
@@ -169,8 +194,26 @@ export class OrganizersService {
     }
     const name = patch.name?.trim();
     if (name !== undefined && !name) throw errors.invalidField('name', 'must not be blank');
-    const row = await this.repo.update(id, { name, commissionBps: patch.commissionBps });
-    if (!row) throw organizersErrors.organizerNotFound(id);
+    const row = await transact(this.db, async (tx) => {
+      const repo = this.repo.with(tx);
+      const before = await repo.lockById(id);
+      if (!before) throw organizersErrors.organizerNotFound(id);
+      const after = await repo.update(id, { name, commissionBps: patch.commissionBps });
+      if (!after) throw organizersErrors.organizerNotFound(id);
+      const common = { actor, organizerId: id, target: { type: 'organizer', id }, requestId: meta.requestId };
+      if (after.name !== before.name) {
+        await this.record(tx, { ...common, action: 'organizer.updated', before: { name: before.name }, after: { name: after.name } });
+      }
+      if (after.commission_bps !== before.commission_bps) {
+        await this.record(tx, {
+          ...common,
+          action: 'organizer.commission_changed',
+          before: { commissionBps: before.commission_bps },
+          after: { commissionBps: after.commission_bps },
+        });
+      }
+      return after;
+    });
     return toOrganizerView(row, access === 'admin' ? ((await this.repo.findRole(id, actor.userId)) ?? null) : access);
   }
 
@@ -182,7 +225,7 @@ export class OrganizersService {
   }
 
   /** Owners (and admins) add an existing account by email. */
-  async addMember(actor: Actor, organizerId: string, input: { email: string; role: MemberRole }): Promise<MemberView> {
+  async addMember(actor: Actor, organizerId: string, input: { email: string; role: MemberRole }, meta: RequestMeta = {}): Promise<MemberView> {
     await this.requireRole(actor, organizerId, OWNER_ONLY);
     const email = input.email.trim().toLowerCase();
     const userId = await this.repo.findUserIdByEmail(email);
@@ -194,6 +237,14 @@ export class OrganizersService {
       const member = await repo.findMember(organizerId, userId);
       if (!member) throw organizersErrors.userNotFound(email);
       if (!added) throw organizersErrors.alreadyMember(userId, member.role);
+      await this.record(tx, {
+        actor,
+        action: 'member.added',
+        organizerId,
+        target: { type: 'user', id: userId },
+        requestId: meta.requestId,
+        after: { userId, role: member.role },
+      });
       return toMemberView(member);
     });
   }
@@ -202,7 +253,7 @@ export class OrganizersService {
    * Owners (and admins) remove a member. The last owner stays: the organizer row is locked so two
    * owners removing each other at once cannot both succeed.
    */
-  async removeMember(actor: Actor, organizerId: string, userId: string): Promise<void> {
+  async removeMember(actor: Actor, organizerId: string, userId: string, meta: RequestMeta = {}): Promise<void> {
     await this.requireRole(actor, organizerId, OWNER_ONLY);
     await transact(this.db, async (tx) => {
       const repo = this.repo.with(tx);
@@ -211,6 +262,14 @@ export class OrganizersService {
       if (!member) throw organizersErrors.memberNotFound(userId);
       if (member.role === 'owner' && (await repo.countOwners(organizerId)) <= 1) throw organizersErrors.lastOwner();
       await repo.deleteMember(organizerId, userId);
+      await this.record(tx, {
+        actor,
+        action: 'member.removed',
+        organizerId,
+        target: { type: 'user', id: userId },
+        requestId: meta.requestId,
+        before: { userId, role: member.role },
+      });
     });
   }
 }

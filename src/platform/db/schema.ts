@@ -16,6 +16,8 @@ export interface UsersTable {
   password_hash: string;
   is_admin: Generated<boolean>;
   disabled_at: NullableTimestamp;
+  /** Account deleted by its owner: personal data anonymized (0009). */
+  deleted_at: NullableTimestamp;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -277,6 +279,21 @@ export interface LedgerEntriesTable {
   created_at: GeneratedTimestamp;
 }
 
+/** The audit log of privileged actions (0009). */
+export interface AuditLogTable {
+  id: Generated<string>;
+  seq: ColumnType<number, never, never>;
+  actor_user_id: string | null;
+  action: string;
+  organizer_id: string | null;
+  target_type: string;
+  target_id: string;
+  request_id: string | null;
+  before: ColumnType<unknown, string | null | undefined, string | null>;
+  after: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -295,4 +312,5 @@ export interface Database {
   refunds: RefundsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
+  audit_log: AuditLogTable;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../actor.js';
 import { errors } from '../errors.js';
 import type { Tokens } from '../../modules/identity/tokens.js';
+import { identityErrors } from '../../modules/identity/identity.errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,9 +16,11 @@ declare module 'fastify' {
 
 /**
  * Reads `Authorization: Bearer <jwt>` on every request and sets `request.actor` (null when absent).
- * A present but invalid token is a 401, never silently anonymous.
+ * A present but invalid token is a 401, never silently anonymous. A valid token of an account
+ * disabled (or deleted) since it was issued is a 401 `account_disabled`: `isDisabled` answers from
+ * a set of disabled ids each process refreshes at most every AUTH_DISABLED_CACHE_MS (1 s).
  */
-export function registerAuth(app: FastifyInstance, tokens: Tokens) {
+export function registerAuth(app: FastifyInstance, tokens: Tokens, isDisabled?: (userId: string) => Promise<boolean>) {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
@@ -26,6 +29,7 @@ export function registerAuth(app: FastifyInstance, tokens: Tokens) {
     if (!match?.[1]) throw errors.invalidToken();
     const actor = await tokens.verifyAccess(match[1]);
     if (!actor) throw errors.invalidToken();
+    if (isDisabled && (await isDisabled(actor.userId))) throw identityErrors.tokenOfDisabledAccount();
     request.actor = actor;
   });
 }

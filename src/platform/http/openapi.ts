@@ -29,6 +29,8 @@ export async function registerOpenApi(app: FastifyInstance, config: Config) {
         { name: 'ledger', description: 'Double-entry ledger: organizer balances and entries, the admin trial balance' },
         { name: 'payments', description: 'Paying for bookings (mobile money, card) and fraud review' },
         { name: 'webhooks', description: 'Payment provider callbacks (MTN MoMo, Stripe)' },
+        { name: 'audit', description: 'Audit log of privileged actions: organizers read their own, admins all' },
+        { name: 'admin', description: 'Platform operators: users (search, disable), organizers, the audit log' },
       ],
       // Any route accepts an optional bearer token; routes that require one say so themselves.
       security: [{}, { bearerAuth: [] }],

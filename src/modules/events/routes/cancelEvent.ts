@@ -17,7 +17,7 @@ export function cancelEvent(app: FastifyInstance) {
     },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
-      return app.ctx.events.cancelEvent(requireActor(request), id);
+      return app.ctx.events.cancelEvent(requireActor(request), id, { requestId: request.id });
     },
   });
 }

@@ -17,7 +17,7 @@ export function completeEvent(app: FastifyInstance) {
     },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
-      return app.ctx.events.completeEvent(requireActor(request), id);
+      return app.ctx.events.completeEvent(requireActor(request), id, { requestId: request.id });
     },
   });
 }

@@ -32,7 +32,7 @@ export function createEvent(app: FastifyInstance) {
     },
     handler: async (request, reply) => {
       const { id } = request.params as Static<typeof IdParams>;
-      const event = await app.ctx.events.createEvent(requireActor(request), id, request.body as Static<typeof Body>);
+      const event = await app.ctx.events.createEvent(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
       return reply.code(201).send(event);
     },
   });

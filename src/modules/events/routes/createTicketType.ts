@@ -36,7 +36,7 @@ export function createTicketType(app: FastifyInstance) {
     },
     handler: async (request, reply) => {
       const { id } = request.params as Static<typeof IdParams>;
-      const ticketType = await app.ctx.events.createTicketType(requireActor(request), id, request.body as Static<typeof Body>);
+      const ticketType = await app.ctx.events.createTicketType(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
       return reply.code(201).send(ticketType);
     },
   });

@@ -22,7 +22,7 @@ export function createVenue(app: FastifyInstance) {
     },
     handler: async (request, reply) => {
       const { id } = request.params as Static<typeof IdParams>;
-      const venue = await app.ctx.events.createVenue(requireActor(request), id, request.body as Static<typeof Body>);
+      const venue = await app.ctx.events.createVenue(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
       return reply.code(201).send(venue);
     },
   });

@@ -31,7 +31,7 @@ export function updateEvent(app: FastifyInstance) {
     },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
-      return app.ctx.events.updateEvent(requireActor(request), id, request.body as Static<typeof Body>);
+      return app.ctx.events.updateEvent(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
     },
   });
 }

@@ -37,7 +37,7 @@ export function updateTicketType(app: FastifyInstance) {
     },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
-      return app.ctx.events.updateTicketType(requireActor(request), id, request.body as Static<typeof Body>);
+      return app.ctx.events.updateTicketType(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
     },
   });
 }

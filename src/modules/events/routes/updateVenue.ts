@@ -29,7 +29,7 @@ export function updateVenue(app: FastifyInstance) {
     },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
-      return app.ctx.events.updateVenue(requireActor(request), id, request.body as Static<typeof Body>);
+      return app.ctx.events.updateVenue(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
     },
   });
 }

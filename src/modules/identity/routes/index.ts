@@ -4,6 +4,8 @@ import { login } from './login.js';
 import { refresh } from './refresh.js';
 import { logout } from './logout.js';
 import { getMe } from './getMe.js';
+import { exportMyData } from './exportMyData.js';
+import { deleteMe } from './deleteMe.js';
 
 export async function identityRoutes(app: FastifyInstance) {
   register(app);
@@ -11,4 +13,6 @@ export async function identityRoutes(app: FastifyInstance) {
   refresh(app);
   logout(app);
   getMe(app);
+  exportMyData(app);
+  deleteMe(app);
 }

@@ -26,7 +26,7 @@ export function addMember(app: FastifyInstance) {
     },
     handler: async (request, reply) => {
       const { id } = request.params as Static<typeof IdParams>;
-      const member = await app.ctx.organizers.addMember(requireActor(request), id, request.body as Static<typeof Body>);
+      const member = await app.ctx.organizers.addMember(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
       return reply.code(201).send(member);
     },
   });

@@ -18,7 +18,7 @@ export function createOrganizer(app: FastifyInstance) {
     },
     handler: async (request, reply) => {
       const body = request.body as Static<typeof Body>;
-      const organizer = await app.ctx.organizers.create(requireActor(request), body);
+      const organizer = await app.ctx.organizers.create(requireActor(request), body, {}, { requestId: request.id });
       return reply.code(201).send(organizer);
     },
   });

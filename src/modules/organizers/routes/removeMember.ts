@@ -17,7 +17,7 @@ export function removeMember(app: FastifyInstance) {
     },
     handler: async (request, reply) => {
       const { id, userId } = request.params as Static<typeof Params>;
-      await app.ctx.organizers.removeMember(requireActor(request), id, userId);
+      await app.ctx.organizers.removeMember(requireActor(request), id, userId, { requestId: request.id });
       return reply.code(204).send();
     },
   });

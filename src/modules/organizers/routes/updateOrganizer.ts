@@ -22,7 +22,7 @@ export function updateOrganizer(app: FastifyInstance) {
     },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
-      return app.ctx.organizers.update(requireActor(request), id, request.body as Static<typeof Body>);
+      return app.ctx.organizers.update(requireActor(request), id, request.body as Static<typeof Body>, { requestId: request.id });
     },
   });
 }
