@@ -317,6 +317,46 @@ export class PaymentsRepository {
     return rows[0]!.id;
   }
 
+  /**
+   * insertWebhookEvents: the group-commit form of insertWebhookEvent — a batch of events from
+   * concurrent requests in ONE statement (one commit): each stored once, its job enqueued with it.
+   * Returns, per input (in order), the new row id, or null for a duplicate (already stored, or an
+   * earlier copy in the same batch).
+   */
+  async insertWebhookEvents(items: { provider: string; eventId: string; type: string; providerRef: string | null; payload: string }[]): Promise<(string | null)[]> {
+    const firstIndex = new Map<string, number>();
+    items.forEach((e, i) => {
+      const k = `${e.provider}\u0000${e.eventId}`;
+      if (!firstIndex.has(k)) firstIndex.set(k, i);
+    });
+    const firsts = [...firstIndex.values()].map((i) => items[i]!);
+    const { rows } = await sql<{ id: string; provider: string; event_id: string }>`
+      /* payments.insertWebhookEvents */
+      with input as (
+        select * from unnest(${firsts.map((e) => e.provider)}::text[], ${firsts.map((e) => e.eventId)}::text[], ${firsts.map((e) => e.type)}::text[],
+                             ${firsts.map((e) => e.providerRef)}::text[], ${firsts.map((e) => e.payload)}::jsonb[])
+          as i(provider, event_id, type, provider_ref, payload)
+      ),
+      ins as (
+        insert into webhook_events (provider, event_id, type, provider_ref, payload)
+        select provider, event_id, type, provider_ref, payload from input
+        on conflict (provider, event_id) do nothing
+        returning id, provider, event_id
+      ),
+      jobs as (
+        select count(*)::int as n from graphile_worker.add_jobs((
+          select array_agg(row(${PROCESS_WEBHOOK_TASK}::text, json_build_object('eventId', ins.id), null, null, null,
+                               ${'webhook:'}::text || ins.id::text, null, null)::graphile_worker.job_spec)
+          from ins))
+      )
+      select id, provider, event_id, (select n from jobs) as jobs from ins`.execute(this.db);
+    const inserted = new Map(rows.map((r) => [`${r.provider}\u0000${r.event_id}`, r.id]));
+    return items.map((e, i) => {
+      const k = `${e.provider}\u0000${e.eventId}`;
+      return firstIndex.get(k) === i ? (inserted.get(k) ?? null) : null;
+    });
+  }
+
   findWebhookEvent(id: string): Promise<WebhookEventRow | undefined> {
     return this.db
       .selectFrom('webhook_events')

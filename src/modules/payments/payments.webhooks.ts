@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../platform/errors.js';
+import { Coalescer } from '../../platform/coalescer.js';
 import type { Metrics } from '../../platform/observability/metrics.js';
 import type { RefundsService } from '../refunds/refunds.service.js';
 import type { ProviderRegistry, ProviderStatus, WebhookEvent } from './providers/index.js';
@@ -21,6 +22,9 @@ export class WebhookRetryLater extends Error {}
  * status GET decides. Stripe's signed events are the truth.
  */
 export class PaymentWebhooks {
+  /** Group commit of the inbox: concurrent deliveries share one INSERT + enqueue statement. */
+  private readonly inbox: Coalescer<Parameters<PaymentsRepository['insertWebhookEvents']>[0][number], string | null>;
+
   constructor(
     private readonly d: {
       repo: PaymentsRepository;
@@ -30,7 +34,9 @@ export class PaymentWebhooks {
       metrics: Metrics;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.inbox = new Coalescer((items) => d.repo.insertWebhookEvents(items), { maxBatch: 500, maxWaitMs: 0, maxInFlight: 4 });
+  }
 
   /** Verify and store; returns whether the event was new. Throws invalid_signature / invalid_webhook / 404. */
   async receive(provider: string, input: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer }): Promise<{ duplicate: boolean; eventId: string }> {
@@ -46,7 +52,7 @@ export class PaymentWebhooks {
       throw e;
     }
     const stored: StoredWebhookEvent = { ...event };
-    const id = await this.d.repo.insertWebhookEvent({
+    const id = await this.inbox.submit({
       provider,
       eventId: event.eventId,
       type: event.providerType,
