@@ -20,6 +20,7 @@ import { inventoryRoutes } from './modules/inventory/routes/index.js';
 import { registerMomoSandbox } from './modules/payments/sandbox/index.js';
 import { ledgerRoutes } from './modules/ledger/routes/index.js';
 import { refundsRoutes } from './modules/refunds/routes/index.js';
+import { ticketsRoutes } from './modules/tickets/routes/index.js';
 import { registerPayments } from './modules/payments/routes/index.js';
 import { auditRoutes } from './modules/audit/routes/index.js';
 import { adminRoutes } from './modules/admin/routes/index.js';
@@ -108,6 +109,7 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
   await app.register(bookingsRoutes, { prefix: '/api/v1' });
   await app.register(ledgerRoutes, { prefix: '/api/v1' });
   await app.register(refundsRoutes, { prefix: '/api/v1' });
+  await app.register(ticketsRoutes, { prefix: '/api/v1' });
   await app.register(auditRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/api/v1' });
   // Payments, provider webhooks (raw bodies) and the fraud review.

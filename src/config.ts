@@ -100,6 +100,20 @@ const EnvSchema = Type.Object({
   REFUND_POLL_DELAY_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5000 }),
   REFUND_POLL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
   REFUND_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  // Tickets: the secret sealing each event's Ed25519 private key at rest (default: derived from the JWT secret).
+  TICKET_KEY_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  // Check-in window: a ticket is admitted from this long before the event starts until this long after it ends.
+  CHECKIN_OPENS_MINUTES_BEFORE: Type.Integer({ minimum: 0, maximum: 7 * 24 * 60, default: 360 }),
+  CHECKIN_CLOSES_MINUTES_AFTER: Type.Integer({ minimum: 0, maximum: 7 * 24 * 60, default: 360 }),
+  // Email (tickets): SMTP_URL (smtp[s]://user:pass@host:port) or SMTP_HOST/PORT/USER/PASS; with none, .eml files in <data>/mail.
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  SMTP_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+  SMTP_SECURE: Type.Boolean({ default: false }),
+  SMTP_USER: Type.Optional(Type.String({ minLength: 1 })),
+  SMTP_PASS: Type.Optional(Type.String({ minLength: 1 })),
+  MAIL_FROM: Type.String({ default: 'Tikiti <tickets@tikiti.local>', minLength: 3 }),
+  TICKET_EMAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
 });
 
 type Env = Static<typeof EnvSchema>;

@@ -16,6 +16,9 @@ import { createPaymentProviders, type ProviderRegistry } from './modules/payment
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { RefundsService } from './modules/refunds/refunds.service.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
+import { NotificationsService } from './modules/notifications/notifications.service.js';
+import { TicketsService } from './modules/tickets/tickets.service.js';
+import { CheckinService } from './modules/tickets/tickets.checkin.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { AdminService } from './modules/admin/admin.service.js';
 
@@ -50,6 +53,12 @@ export interface AppContext {
   refunds: RefundsService;
   /** The payment flow: create, apply provider answers, poll, webhooks inbox, fraud review. */
   payments: PaymentsService;
+  /** Email (nodemailer: SMTP, or .eml files in <data>/mail). */
+  notifications: NotificationsService;
+  /** Tickets: issueForBooking / revokeForBooking (called by payments' and refunds' flows), QR, PDF, email. */
+  tickets: TicketsService;
+  /** Check-in lists, online scans, offline download and sync, live counts. */
+  checkin: CheckinService;
 }
 
 export function createContext(config: Config, db: Db, log: Logger, opts: { readDb?: Db } = {}): AppContext {
@@ -73,5 +82,10 @@ export function createContext(config: Config, db: Db, log: Logger, opts: { readD
   // Cancelling an event enqueues the refund of its bookings in the same transaction.
   events.onEventCancelled = (tx, eventId) => refunds.enqueueEventCancellation(tx, eventId);
   const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds });
-  return { config, db, readDb, audit, admin, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments };
+  const notifications = new NotificationsService(config, log);
+  const ticketsLog = log.child({ module: 'tickets' });
+  const keySecret = config.TICKET_KEY_SECRET ? new TextEncoder().encode(config.TICKET_KEY_SECRET) : jwtSecret(config);
+  const tickets = new TicketsService({ db, config, log: ticketsLog, organizers, bookings, notifications, keySecret });
+  const checkin = new CheckinService(db, config, ticketsLog, organizers, tickets);
+  return { config, db, readDb, audit, admin, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments, notifications, tickets, checkin };
 }

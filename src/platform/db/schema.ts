@@ -294,6 +294,69 @@ export interface AuditLogTable {
   created_at: GeneratedTimestamp;
 }
 
+/** Tickets and the gate (0008). */
+export interface EventTicketKeysTable {
+  event_id: string;
+  key_id: string;
+  public_key: Buffer;
+  private_key_enc: string;
+  sync_version: Generated<number>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface TicketsTable {
+  id: string;
+  event_id: string;
+  booking_id: string;
+  hold_id: string;
+  ticket_type_id: string;
+  seq: number;
+  code: string;
+  holder_name: string;
+  key_id: string;
+  qr_payload: string;
+  revoked_at: NullableTimestamp;
+  revoked_reason: string | null;
+  sync_version: number;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface CheckinListsTable {
+  id: Generated<string>;
+  event_id: string;
+  name: string;
+  ticket_type_ids: ColumnType<string[], string[] | undefined, string[]>;
+  gates: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface CheckinsTable {
+  id: Generated<string>;
+  ticket_id: string;
+  checkin_list_id: string;
+  gate: string;
+  device_id: string;
+  scan_id: string | null;
+  scanned_at: Timestamp;
+  offline: Generated<boolean>;
+  user_id: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface CheckinConflictsTable {
+  id: Generated<string>;
+  ticket_id: string;
+  checkin_list_id: string;
+  gate: string;
+  device_id: string;
+  scan_id: string;
+  scanned_at: Timestamp;
+  user_id: string | null;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -312,5 +375,10 @@ export interface Database {
   refunds: RefundsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
+  event_ticket_keys: EventTicketKeysTable;
+  tickets: TicketsTable;
+  checkin_lists: CheckinListsTable;
+  checkins: CheckinsTable;
+  checkin_conflicts: CheckinConflictsTable;
   audit_log: AuditLogTable;
 }

@@ -29,6 +29,8 @@ export async function registerOpenApi(app: FastifyInstance, config: Config) {
         { name: 'ledger', description: 'Double-entry ledger: organizer balances and entries, the admin trial balance' },
         { name: 'payments', description: 'Paying for bookings (mobile money, card) and fraud review' },
         { name: 'webhooks', description: 'Payment provider callbacks (MTN MoMo, Stripe)' },
+        { name: 'tickets', description: 'The buyer’s tickets: signed QR payloads, QR PNG, PDF, email resend' },
+        { name: 'check-in', description: 'The gate: event public keys, check-in lists, scans (admitted once per list), offline download and sync, live counts' },
         { name: 'audit', description: 'Audit log of privileged actions: organizers read their own, admins all' },
         { name: 'admin', description: 'Platform operators: users (search, disable), organizers, the audit log' },
       ],

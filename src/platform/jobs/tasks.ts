@@ -2,6 +2,8 @@ import type { Task, TaskList } from 'graphile-worker';
 import type { AppContext } from '../../context.js';
 import { EXPIRE_BOOKING_TASK } from '../../modules/inventory/inventory.repository.js';
 import { paymentTasks } from '../../modules/payments/payments.jobs.js';
+import { ticketTasks } from '../../modules/tickets/tickets.jobs.js';
+import { SEND_TICKETS_EMAIL_TASK } from '../../modules/tickets/tickets.repository.js';
 import { refundTasks } from '../../modules/refunds/refunds.jobs.js';
 import { POLL_REFUND_TASK, PROCESS_REFUND_TASK, REFUND_CANCELLED_EVENT_TASK } from '../../modules/refunds/refunds.repository.js';
 import { BOOKING_CONFIRMED_TASK, POLL_PAYMENT_TASK, PROCESS_WEBHOOK_TASK } from '../../modules/payments/payments.repository.js';
@@ -17,6 +19,7 @@ export const TASKS = {
   pollPayment: POLL_PAYMENT_TASK,
   processWebhookEvent: PROCESS_WEBHOOK_TASK,
   bookingConfirmed: BOOKING_CONFIRMED_TASK,
+  sendTicketsEmail: SEND_TICKETS_EMAIL_TASK,
   processRefund: PROCESS_REFUND_TASK,
   pollRefund: POLL_REFUND_TASK,
   refundCancelledEvent: REFUND_CANCELLED_EVENT_TASK,
@@ -59,6 +62,8 @@ export function taskList(ctx: AppContext): TaskList {
     [TASKS.purgeIdempotencyKeys]: purgeIdempotencyKeys,
     ...paymentTasks(ctx),
     ...refundTasks(ctx),
+    // Last: its booking_confirmed (issue the tickets) replaces the payments module's placeholder.
+    ...ticketTasks(ctx),
   };
 }
 

@@ -5,6 +5,7 @@ import * as m0004 from './0004_sandbox.js';
 import * as m0005 from './0005_payments.js';
 import * as m0006 from './0006_payment_flow.js';
 import * as m0007 from './0007_ledger_refunds.js';
+import * as m0008 from './0008_tickets.js';
 import * as m0009 from './0009_audit.js';
 
 /**
@@ -18,5 +19,6 @@ export const migrations: Record<string, Migration> = {
   '0005_payments': m0005,
   '0006_payment_flow': m0006,
   '0007_ledger_refunds': m0007,
+  '0008_tickets': m0008,
   '0009_audit': m0009,
 };
