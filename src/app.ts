@@ -4,7 +4,8 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
 import type { AppContext } from './context.js';
-import { registerErrorHandling } from './platform/http/errorHandler.js';
+import { registerErrorHandling, sendProblem } from './platform/http/errorHandler.js';
+import { appError } from './platform/errors.js';
 import { registerValidation } from './platform/http/validation.js';
 import { registerAuth } from './platform/http/auth.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -64,6 +65,17 @@ export async function buildApp({ ctx, logger }: BuildAppOptions): Promise<Fastif
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
+    // Router-level refusals (a path parameter over maxParamLength, a malformed URL) are problem+json too.
+    frameworkErrors: (err, request, reply) =>
+      sendProblem(
+        request,
+        reply,
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? appError('path_parameter_too_long', 400, 'A path parameter is longer than any valid value.')
+          : err.code === 'FST_ERR_BAD_URL'
+            ? appError('bad_url', 400, 'The URL is malformed.')
+            : appError('bad_request', 400, err.message),
+      ),
     forceCloseConnections: 'idle',
   };
   const app = Fastify(options) as unknown as FastifyInstance;
