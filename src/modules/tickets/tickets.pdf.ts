@@ -19,7 +19,7 @@ export interface PrintableEvent {
   endsAt: Date;
 }
 
-/** "Saturday 14 June 2025, 19:00 – 22:00 (Africa/Kigali)": in the venue's time zone, never the server's. */
+/** "Saturday, 14 June 2025, 19:00 – 22:00 (Africa/Kigali)": in the venue's time zone, never the server's. */
 export function formatEventDate(startsAt: Date, endsAt: Date, timeZone: string): string {
   const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
   const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
