@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster, { type Worker } from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { startTracingFromEnv, stopTracing } from './tracing.js';
 import { ConfigError } from './config.js';
@@ -12,12 +13,15 @@ import { startWorker, type WorkerHandle } from './platform/jobs/runner.js';
 
 /**
  * The CLI. Each role is one entry in `commands`; add new roles (worker, …) there.
- *   tikiti serve | migrate | seed | doctor | admin create --email E --password P [--name N]
+ *   tikiti serve [--processes N] | migrate | seed | doctor | admin create --email E --password P [--name N]
  */
 type Command = (rt: Runtime, args: string[]) => Promise<number | 'keep-running'>;
 
 const commands: Record<string, { describe: string; run: Command }> = {
-  serve: { describe: 'run the HTTP API (migrates first; seeds demo data on a fresh embedded database)', run: serve },
+  serve: {
+    describe: 'run the HTTP API (migrates first; seeds demo data on a fresh embedded database); --processes N: N processes sharing the port',
+    run: serve,
+  },
   migrate: { describe: 'apply pending database migrations', run: migrate },
   seed: { describe: 'load the demo data (idempotent)', run: seed },
   doctor: { describe: 'check configuration, database, migrations and counters', run: doctor },
@@ -25,16 +29,32 @@ const commands: Record<string, { describe: string; run: Command }> = {
   admin: { describe: 'admin create --email E --password P [--name N]: create a platform admin', run: admin },
 };
 
-async function serve(rt: Runtime): Promise<'keep-running'> {
+/** Set by the cluster primary in its children: which one (1…N) this is; the primary migrated and seeded already. */
+const CLUSTER_CHILD_ENV = 'TIKITI_CLUSTER_CHILD';
+
+function parseProcesses(args: string[]): number {
+  const { values } = parseArgs({ args, options: { processes: { type: 'string', short: 'p' } }, strict: true });
+  const n = values.processes === undefined ? 1 : Number(values.processes);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw Object.assign(new Error('--processes must be an integer from 1 to 256'), { code: 'usage' });
+  return n;
+}
+
+async function serve(rt: Runtime, args: string[]): Promise<'keep-running'> {
+  const processes = cluster.isPrimary ? parseProcesses(args) : 1;
+  if (processes > 1) return servePrimary(rt, processes);
   const { config, log, ctx } = rt;
-  const applied = await migrateToLatest(ctx.db);
-  if (applied.length) log.info({ applied }, 'migrations applied');
-  await migrateJobs(rt.dbHandle.url);
-  const seeded = (config.SEED_DEMO ?? config.embedded) ? await seedDemo(ctx) : false;
+  const child = process.env[CLUSTER_CHILD_ENV];
+  let seeded = false;
+  if (!child) {
+    const applied = await migrateToLatest(ctx.db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    await migrateJobs(rt.dbHandle.url);
+    seeded = (config.SEED_DEMO ?? config.embedded) ? await seedDemo(ctx) : false;
+  }
   const app = await buildApp({ ctx, logger: log });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   const base = config.PUBLIC_URL ?? `http://localhost:${(app.server.address() as { port: number }).port}`;
-  log.info({ address }, 'Tikiti is serving');
+  log.info({ address, ...(child ? { clusterChild: Number(child) } : {}) }, 'Tikiti is serving');
   // The single-machine setup runs the background jobs in the same process.
   const jobs: WorkerHandle | undefined = config.WORKER_IN_PROCESS
     ? await startWorker(ctx, { connectionString: rt.dbHandle.url })
@@ -49,7 +69,8 @@ async function serve(rt: Runtime): Promise<'keep-running'> {
     lines.push(`  Demo logins${seeded ? ' (just created)' : ''}:`);
     for (const d of DEMO_LOGINS) lines.push(`    ${d.role.padEnd(16)} ${d.email.padEnd(28)} ${d.password}`);
   }
-  process.stdout.write(lines.join('\n') + '\n\n');
+  // In a cluster the primary prints the banner once.
+  if (!child) process.stdout.write(lines.join('\n') + '\n\n');
 
   let closing = false;
   const stop = async (signal: string) => {
@@ -70,6 +91,103 @@ async function serve(rt: Runtime): Promise<'keep-running'> {
       process.exit(0);
     } catch (err) {
       log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  return 'keep-running';
+}
+
+/**
+ * `serve --processes N`: this process migrates and seeds once (and owns the embedded PostgreSQL,
+ * whose URL the children get in DATABASE_URL), then forks N children that share the port
+ * (node:cluster). Only the first child runs the in-process job worker. A child that dies is
+ * replaced (with a back-off if it keeps dying); SIGINT/SIGTERM stops every child gracefully, then
+ * the database, and exits 0.
+ */
+async function servePrimary(rt: Runtime, processes: number): Promise<'keep-running'> {
+  const { config, log, ctx } = rt;
+  const applied = await migrateToLatest(ctx.db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  await migrateJobs(rt.dbHandle.url);
+  const seeded = (config.SEED_DEMO ?? config.embedded) ? await seedDemo(ctx) : false;
+  // The children have their own pools; the primary keeps only the embedded server (if any).
+  await rt.dbHandle.close();
+
+  const envFor = (index: number): NodeJS.ProcessEnv => ({
+    [CLUSTER_CHILD_ENV]: String(index),
+    DATABASE_URL: rt.dbHandle.url,
+    SEED_DEMO: 'false',
+    // One job worker per machine is enough for `serve`; more run as `tikiti worker`.
+    WORKER_IN_PROCESS: index === 1 && config.WORKER_IN_PROCESS ? 'true' : 'false',
+  });
+  const slots = new Map<Worker, { index: number; startedAt: number }>();
+  const failures = new Map<number, number>();
+  let shuttingDown = false;
+  const fork = (index: number) => {
+    const w = cluster.fork(envFor(index));
+    slots.set(w, { index, startedAt: Date.now() });
+  };
+
+  let announced = false;
+  cluster.on('listening', (w, address) => {
+    log.info({ pid: w.process.pid, child: slots.get(w)?.index, port: address.port }, 'cluster child listening');
+    if (announced) return;
+    announced = true;
+    const base = config.PUBLIC_URL ?? `http://localhost:${address.port}`;
+    const lines = [
+      '',
+      `  Tikiti is up on ${base} (${processes} processes, primary pid ${process.pid})`,
+      `  API docs:   ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+      `  Health:     ${base}/health/ready`,
+    ];
+    if (config.SEED_DEMO ?? config.embedded) {
+      lines.push(`  Demo logins${seeded ? ' (just created)' : ''}:`);
+      for (const d of DEMO_LOGINS) lines.push(`    ${d.role.padEnd(16)} ${d.email.padEnd(28)} ${d.password}`);
+    }
+    process.stdout.write(lines.join('\n') + '\n\n');
+  });
+  cluster.on('exit', (w, code, signal) => {
+    const slot = slots.get(w);
+    slots.delete(w);
+    if (!slot) return;
+    if (shuttingDown) {
+      log.info({ pid: w.process.pid, child: slot.index, code, signal }, 'cluster child stopped');
+      return;
+    }
+    // Back off when a child keeps dying right after start (bad config, database down): 1 s, 2 s, … 30 s.
+    const quick = Date.now() - slot.startedAt < 10_000;
+    const n = quick ? (failures.get(slot.index) ?? 0) + 1 : 0;
+    failures.set(slot.index, n);
+    const delay = n === 0 ? 0 : Math.min(30_000, 1000 * 2 ** (n - 1));
+    log.error({ pid: w.process.pid, child: slot.index, code, signal, restartInMs: delay }, 'cluster child died; restarting it');
+    setTimeout(() => {
+      if (!shuttingDown) fork(slot.index);
+    }, delay).unref();
+  });
+  for (let i = 1; i <= processes; i++) fork(i);
+
+  const stop = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal, children: slots.size }, 'shutting down the cluster: children finish their in-flight requests');
+    const force = setTimeout(() => {
+      log.error('cluster shutdown took too long; killing the children');
+      for (const w of slots.keys()) w.process.kill('SIGKILL');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    const exited = [...slots.keys()].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    for (const w of slots.keys()) if (!w.isDead()) w.process.kill('SIGTERM');
+    await Promise.all(exited);
+    try {
+      await rt.shutdown();
+      await stopTracing();
+      log.info('cluster shutdown complete');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during cluster shutdown');
       process.exit(1);
     }
   };
@@ -179,7 +297,7 @@ async function main(argv: string[]): Promise<void> {
     const err = e as Error & { code?: string };
     process.stderr.write(`${name} failed: ${err.code ? `[${err.code}] ` : ''}${err.message}\n`);
     await rt.shutdown().catch(() => {});
-    process.exit(1);
+    process.exit(err.code === 'usage' || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1);
   }
 }
 

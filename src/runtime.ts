@@ -9,6 +9,8 @@ export interface Runtime {
   config: Config;
   log: Logger;
   dbHandle: DbHandle;
+  /** The read replica's pool (DATABASE_REPLICA_URL), used for catalogue reads only. */
+  replicaHandle?: DbHandle;
   ctx: AppContext;
   embedded?: EmbeddedServer;
   /** Closes the pool and stops the embedded server if this process started it. */
@@ -26,15 +28,21 @@ export async function startRuntime(role: string): Promise<Runtime> {
     url = embedded.url;
   }
   const dbHandle = createDb(url, { max: config.DATABASE_POOL_MAX, applicationName: `tikiti-${role}` });
-  const ctx = createContext(config, dbHandle.db, log);
+  // Browse traffic may read from a replica; availability decisions and bookings never do.
+  const replicaHandle = config.DATABASE_REPLICA_URL
+    ? createDb(config.DATABASE_REPLICA_URL, { max: config.DATABASE_POOL_MAX, applicationName: `tikiti-${role}-replica` })
+    : undefined;
+  const ctx = createContext(config, dbHandle.db, log, { readDb: replicaHandle?.db });
   return {
     config,
     log,
     dbHandle,
+    replicaHandle,
     ctx,
     embedded,
     async shutdown() {
       await dbHandle.close();
+      await replicaHandle?.close();
       await embedded?.stop();
     },
   };
