@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Actor } from '../../platform/actor.js';
-import type { Db } from '../../platform/db/database.js';
+import { withRetry, type Db } from '../../platform/db/database.js';
+import { Coalescer } from '../../platform/coalescer.js';
+import { uuidv7 } from '../../platform/ids.js';
 import type { FieldError } from '../../platform/errors.js';
 import { ANY_ROLE, MANAGER_ROLES, type OrganizersService } from '../organizers/organizers.service.js';
 import { normalizeTicketCode } from './tickets.codes.js';
@@ -121,7 +123,8 @@ const START = { version: -1, id: '00000000-0000-0000-0000-000000000000' };
  *   organizer's events: the gate role is the access. No per-list assignment.
  * - A ticket gets in once PER LIST (unique (ticket, list)); a second list for the same ticket types
  *   (e.g. a VIP lounge) admits it once more. Two gates on one list share the one admission.
- * - Online: one conditional INSERT … ON CONFLICT DO NOTHING decides (TicketsRepository.admit).
+ * - Online: one conditional INSERT … ON CONFLICT DO NOTHING decides (TicketsRepository.admitBatch;
+ *   concurrent scans are coalesced into one such statement).
  * - Offline: a device downloads the list's tickets and revocations (cursor on the event's sync
  *   version) and later uploads its scans; each (ticket, list) ends with one admission — the
  *   earliest scan — and every other scan that let the ticket in is a reported conflict.
@@ -129,6 +132,8 @@ const START = { version: -1, id: '00000000-0000-0000-0000-000000000000' };
 export class CheckinService {
   private readonly lists = new Map<string, { at: number; list: Promise<CheckinListRow | undefined> }>();
   private readonly roles = new Map<string, { at: number; role: Promise<string | undefined> }>();
+  /** Online scans arriving together share one statement and one commit (group commit). */
+  private readonly admissions: Coalescer<Parameters<TicketsRepository['admitBatch']>[0][number], ScanRow | undefined>;
 
   constructor(
     private readonly db: Db,
@@ -136,7 +141,9 @@ export class CheckinService {
     private readonly log: Logger,
     private readonly organizers: OrganizersService,
     private readonly tickets: TicketsService,
-  ) {}
+  ) {
+    this.admissions = new Coalescer((batch) => withRetry(() => this.repo.admitBatch(batch, this.window)), { maxBatch: 256, maxWaitMs: 0, maxInFlight: 4 });
+  }
 
   private get repo(): TicketsRepository {
     return this.tickets.repo;
@@ -280,7 +287,7 @@ export class CheckinService {
     const ref = await this.resolve(input);
     if (typeof ref === 'string') return rejected(ref);
     const s: ScanInput = { listId, gate: input.gate, deviceId: input.deviceId, scanId: input.scanId ?? null, userId: actor.userId, at: new Date() };
-    const row = await this.repo.admit(ref, s, this.window);
+    const row = await this.admissions.submit({ ...ref, ...s, checkinId: uuidv7() });
     if (!row) return rejected('unknown_ticket');
     const ticket = ticketOf(row);
     if (row.admitted_id) {

@@ -319,43 +319,59 @@ export class TicketsRepository {
   // ---- check-in ----
 
   /**
-   * admit: THE admission, one statement. Reads the ticket (by id or code) with its event and the
-   * list, and inserts the check-in only if every rule holds; ON CONFLICT (ticket_id, list) DO
-   * NOTHING makes two gates scanning at once admit it once (the loser's insert returns nothing).
-   * No row: no such ticket. admitted_id null: refused — the caller tells why from the columns.
+   * admitBatch: THE admission — one statement for a batch of concurrent scans (group commit: one
+   * round trip and one commit for all of them). Reads each scanned ticket (by id or code) with its
+   * event and the list, and inserts a check-in only where every rule holds; the unique (ticket,
+   * list) with ON CONFLICT DO NOTHING makes any number of gates scanning at once — in one batch or
+   * in concurrent ones — admit a ticket once. Rows are inserted in (ticket, submission) order: the
+   * same lock order in every batch (no deadlock), the first submitted scan wins within a batch.
+   * Result per input, in order: undefined = no such ticket; admitted_id null = refused (the caller
+   * tells why from the columns).
    */
-  async admit(by: { ticketId: string } | { code: string }, s: ScanInput, w: Window): Promise<ScanRow | undefined> {
-    const where = 'ticketId' in by ? sql`t.id = ${by.ticketId}::uuid` : sql`t.code = ${by.code}`;
-    const { rows } = await sql<ScanRow>`
-      /* tickets.admit */
-      with l as (
-        select id, event_id, ticket_type_ids from checkin_lists where id = ${s.listId}::uuid
+  async admitBatch(scans: (({ ticketId: string } | { code: string }) & ScanInput & { checkinId: string })[], w: Window): Promise<(ScanRow | undefined)[]> {
+    const col = <T>(f: (s: (typeof scans)[number]) => T) => scans.map(f);
+    const { rows } = await sql<ScanRow & { ord: number }>`
+      /* tickets.admitBatch */
+      with i as (
+        select * from unnest(
+          ${scans.map((_, n) => n)}::int[], ${col((s) => s.checkinId)}::uuid[], ${col((s) => ('ticketId' in s ? s.ticketId : null))}::uuid[],
+          ${col((s) => ('code' in s ? s.code : null))}::text[], ${col((s) => s.listId)}::uuid[], ${col((s) => s.gate)}::text[],
+          ${col((s) => s.deviceId)}::text[], ${col((s) => s.scanId)}::text[], ${col((s) => s.userId)}::uuid[], ${col((s) => s.at.toISOString())}::timestamptz[]
+        ) as i(ord, checkin_id, ticket_id, code, list_id, gate, device_id, scan_id, user_id, at)
       ),
       t as (
-        select t.id, t.event_id, t.ticket_type_id, tt.name as ticket_type_name, t.code, t.holder_name, t.revoked_at, t.revoked_reason,
+        select i.*, t.id, t.event_id, t.ticket_type_id, tt.name as ticket_type_name, t.code as ticket_code, t.holder_name, t.revoked_at, t.revoked_reason,
                e.status as event_status, e.starts_at, e.ends_at,
                (cardinality(l.ticket_type_ids) = 0 or t.ticket_type_id = any(l.ticket_type_ids)) as in_list,
                (t.event_id = l.event_id) as same_event
-        from tickets t
+        from i
+        join checkin_lists l on l.id = i.list_id
+        -- Per scan, an index lookup by id (QR) or by code (typed).
+        join lateral (
+          select x.* from tickets x where x.id = i.ticket_id
+          union all
+          select x.* from tickets x where i.ticket_id is null and x.code = i.code
+        ) t on true
         join events e on e.id = t.event_id
         join ticket_types tt on tt.id = t.ticket_type_id
-        cross join l
-        where ${where}
       ),
       ins as (
-        insert into checkins (ticket_id, checkin_list_id, gate, device_id, scan_id, scanned_at, offline, user_id)
-        select t.id, ${s.listId}::uuid, ${s.gate}, ${s.deviceId}, ${s.scanId}, ${s.at}::timestamptz, false, ${s.userId}::uuid
+        insert into checkins (id, ticket_id, checkin_list_id, gate, device_id, scan_id, scanned_at, offline, user_id)
+        select t.checkin_id, t.id, t.list_id, t.gate, t.device_id, t.scan_id, t.at, false, t.user_id
         from t
         where t.same_event and t.in_list and t.revoked_at is null and t.event_status not in ('cancelled', 'draft')
-          and ${s.at}::timestamptz >= t.starts_at - make_interval(mins => ${w.opensMinutesBefore}::int)
-          and ${s.at}::timestamptz <= t.ends_at + make_interval(mins => ${w.closesMinutesAfter}::int)
+          and t.at >= t.starts_at - make_interval(mins => ${w.opensMinutesBefore}::int)
+          and t.at <= t.ends_at + make_interval(mins => ${w.closesMinutesAfter}::int)
+        order by t.id, t.ord
         on conflict (ticket_id, checkin_list_id) do nothing
         returning id, scanned_at
       )
-      select t.id, t.event_id, t.ticket_type_id, t.ticket_type_name, t.code, t.holder_name, t.revoked_at, t.revoked_reason,
+      select t.ord, t.id, t.event_id, t.ticket_type_id, t.ticket_type_name, t.ticket_code as code, t.holder_name, t.revoked_at, t.revoked_reason,
              t.event_status, t.starts_at, t.ends_at, t.in_list, ins.id as admitted_id, ins.scanned_at as admitted_at
-      from t left join ins on true`.execute(this.db);
-    return rows[0];
+      from t left join ins on ins.id = t.checkin_id`.execute(this.db);
+    const out: (ScanRow | undefined)[] = new Array(scans.length).fill(undefined);
+    for (const r of rows) out[r.ord] = r;
+    return out;
   }
 
   /** findCheckin: who got in first on this list (fresh read, after a refused insert). */
