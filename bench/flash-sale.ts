@@ -11,17 +11,13 @@
  * Uses DATABASE_URL if set (a fresh database is created on that server and dropped after), else
  * an embedded PostgreSQL in a temporary folder.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import pino from 'pino';
-import { Pool, request } from 'undici';
-import { startEmbedded, type EmbeddedServer } from '../src/platform/db/embedded.js';
+import { Pool } from 'undici';
+import { build, log, startServers as startServerProcesses, type Server } from './lib/server.js';
+import { createBenchDatabase, makeTicketType } from './lib/database.js';
+import { percentile } from './lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,113 +38,9 @@ const capacity = Number(args.capacity ?? (quick ? 5_000 : 50_000));
 const connections = Number(args.connections ?? 200);
 const runNaive = args.naive! && !args['no-naive'];
 const noopSeconds = Number(args['noop-seconds'] ?? (quick ? 3 : 8));
-const root = path.resolve(import.meta.dirname, '..');
-const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  peakRssMb(): number;
-  stop(): Promise<void>;
-}
-
-async function startServer(databaseUrl: string, env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-'));
-  const child = spawn(process.execPath, ['dist/main.js', 'serve'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      WORKER_IN_PROCESS: 'false',
-      // Many buyers from one address (the load generator): per-client rate limits would refuse them.
-      RATE_LIMIT_ENABLED: 'false',
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-      TIKITI_DATA_DIR: dataDir,
-      JWT_SECRET: crypto.randomBytes(32).toString('hex'),
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${err}`);
-    try {
-      const res = await request(`${url}/health/ready`);
-      await res.body.text();
-      if (res.statusCode === 200) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server not ready:\n${err}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    child,
-    peakRssMb() {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return m ? Math.round(Number(m[1]) / 1024) : 0;
-      } catch {
-        return 0;
-      }
-    },
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function startServers(databaseUrl: string, env: Record<string, string>): Promise<Server[]> {
-  // The first one migrates; the others start once it is ready.
-  const first = await startServer(databaseUrl, env);
-  const rest = await Promise.all(Array.from({ length: processes - 1 }, () => startServer(databaseUrl, env)));
-  return [first, ...rest];
-}
-
-async function makeTicketType(db: pg.Client, cap: number): Promise<{ eventId: string; ticketTypeId: string }> {
-  const slug = `bench-${crypto.randomBytes(4).toString('hex')}`;
-  const { rows } = await db.query<{ event_id: string; ticket_type_id: string }>(
-    `with o as (insert into organizers (name, slug) values ($1, $1) returning id),
-          v as (insert into venues (organizer_id, name, city, country, timezone, capacity)
-                select id, 'Amahoro Stadium', 'Kigali', 'RW', 'Africa/Kigali', 45000 from o returning id, organizer_id),
-          e as (insert into events (organizer_id, venue_id, name, starts_at, ends_at, timezone, status, published_at)
-                select organizer_id, id, 'Flash sale', now() + interval '30 days', now() + interval '30 days 3 hours', 'Africa/Kigali', 'published', now()
-                from v returning id),
-          t as (insert into ticket_types (event_id, name, price, currency, capacity, max_per_order)
-                select id, 'Regular', 5000, 'RWF', $2, 10 from e returning id, event_id)
-     select event_id, id as ticket_type_id from t`,
-    [slug, cap],
-  );
-  return { eventId: rows[0]!.event_id, ticketTypeId: rows[0]!.ticket_type_id };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+function startServers(databaseUrl: string, env: Record<string, string>): Promise<Server[]> {
+  return startServerProcesses(databaseUrl, env, processes);
 }
 
 /** K concurrent loops of requests over keep-alive pools until `done()` or a deadline. */
@@ -254,28 +146,9 @@ async function recount(db: pg.Client, ticketTypeId: string) {
 }
 
 async function main() {
-  if (args.build && !args['no-build']) {
-    log('building (npm run build)…');
-    const b = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (b.status !== 0) throw new Error('build failed');
-  }
-  let embedded: EmbeddedServer | undefined;
-  let tmp: string | undefined;
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-pg-'));
-    fs.chmodSync(tmp, 0o755); // initdb may run as another user when started by root
-    log(`starting embedded PostgreSQL in ${tmp}…`);
-    embedded = await startEmbedded(tmp, await freePort(), pino({ level: 'warn' }));
-    adminUrl = embedded.url;
-  }
-  const dbName = `tikiti_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const databaseUrl = u.toString();
+  if (args.build && !args['no-build']) build();
+  const benchDb = await createBenchDatabase();
+  const databaseUrl = benchDb.url;
   const db = new pg.Client({ connectionString: databaseUrl });
   let servers: Server[] = [];
   const rss: number[] = [];
@@ -342,10 +215,7 @@ async function main() {
   } finally {
     await Promise.all(servers.map((s) => s.stop().catch(() => {})));
     await db.end().catch(() => {});
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
-    await admin.end().catch(() => {});
-    await embedded?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await benchDb.drop();
   }
 }
 
