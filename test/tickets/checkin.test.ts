@@ -101,6 +101,10 @@ describe('scanning', () => {
     await t.ctx.tickets.issueForBooking(ob.id);
     const [foreign] = await ticketsOf(t, ob.id);
     expect(await scan(vipList.id, { payload: foreign!.qr_payload })).toMatchObject({ result: 'rejected', code: 'wrong_event' });
+    // On its own event's list once that event is cancelled (before refunds revoke it).
+    const otherList = await createList(t, s.owner.auth, other.id, { name: 'Other' });
+    await sql`update events set status = 'cancelled', cancelled_at = now() where id = ${other.id}`.execute(t.db);
+    expect(await scan(otherList.id, { payload: foreign!.qr_payload })).toMatchObject({ result: 'rejected', code: 'event_cancelled' });
 
     await sql`update holds set refunded_quantity = 2 where booking_id = ${booking.id}`.execute(t.db);
     await sql`update bookings set status = 'refunded' where id = ${booking.id}`.execute(t.db);
@@ -118,7 +122,7 @@ describe('scanning', () => {
     const [early] = await ticketsOf(t, lb.id);
     expect(await scan(laterList.id, { payload: early!.qr_payload })).toMatchObject({ result: 'rejected', code: 'not_yet_valid' });
 
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from checkins where checkin_list_id in (${vipList.id}, ${all.id}, ${laterList.id})`.execute(t.db);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from checkins where checkin_list_id in (${vipList.id}, ${all.id}, ${laterList.id}, ${otherList.id})`.execute(t.db);
     expect(rows[0]!.n).toBe(0);
   });
 

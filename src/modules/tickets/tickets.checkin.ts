@@ -269,7 +269,8 @@ export class CheckinService {
   /** Why a found ticket may not get in on this list at `at` (null: every rule holds). */
   private refusal(t: Omit<ScanRow, 'admitted_id' | 'admitted_at'>, list: { event_id: string }, at: Date): ScanCode | null {
     if (t.event_id !== list.event_id) return 'wrong_event';
-    if (t.event_status === 'cancelled' || t.event_status === 'draft') return 'event_cancelled';
+    if (t.event_status === 'cancelled') return 'event_cancelled';
+    if (t.event_status === 'draft') return 'not_yet_valid';
     if (t.revoked_at) return 'revoked';
     if (!t.in_list) return 'not_in_list';
     if (at.getTime() < t.starts_at.getTime() - this.window.opensMinutesBefore * 60_000) return 'not_yet_valid';
