@@ -1,5 +1,6 @@
 import type { Task, TaskList } from 'graphile-worker';
 import type { AppContext } from '../../context.js';
+import { isAppError } from '../../platform/errors.js';
 import { BOOKING_CONFIRMED_TASK, SEND_TICKETS_EMAIL_TASK } from './tickets.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,7 +22,16 @@ export function ticketTasks(ctx: AppContext): TaskList {
       helpers.logger.error(`${BOOKING_CONFIRMED_TASK}: bad payload ${JSON.stringify(payload)}; dropping`);
       return;
     }
-    await ctx.tickets.issueForBooking(bookingId);
+    try {
+      await ctx.tickets.issueForBooking(bookingId);
+    } catch (e) {
+      // No such booking will never appear (it was enqueued in the confirming transaction): drop, do not retry.
+      if (isAppError(e) && e.status === 404) {
+        helpers.logger.error(`${BOOKING_CONFIRMED_TASK}: booking ${bookingId} not found; dropping`);
+        return;
+      }
+      throw e;
+    }
   };
 
   /** Email the buyer their valid tickets (PDF attached). Retried with back-off up to TICKET_EMAIL_MAX_ATTEMPTS. */
