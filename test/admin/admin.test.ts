@@ -47,9 +47,11 @@ describe('admin: users', () => {
     } while (cursor);
     expect(seen.sort()).toEqual(users.map((u) => u.id).sort());
 
-    // LIKE characters are literal.
-    const pct = await get(t, `/api/v1/admin/users?q=${encodeURIComponent('%')}`, admin.auth);
-    expect((pct.json() as { items: unknown[] }).items).toEqual([]);
+    // LIKE characters are literal: as wildcards these would match the three users above.
+    for (const q of [`${tag}%`, `zed-${tag}-_`]) {
+      const res = await get(t, `/api/v1/admin/users?q=${encodeURIComponent(q)}`, admin.auth);
+      expect((res.json() as { items: unknown[] }).items).toEqual([]);
+    }
 
     const buyer = await make.user();
     expect((await get(t, '/api/v1/admin/users', buyer.auth)).json()).toMatchObject({ status: 403, code: 'forbidden' });
