@@ -1,6 +1,6 @@
 import type { Task, TaskList } from 'graphile-worker';
 import type { AppContext } from '../../context.js';
-import { BOOKING_CONFIRMED_TASK, POLL_PAYMENT_TASK, PROCESS_WEBHOOK_TASK } from './payments.repository.js';
+import { POLL_PAYMENT_TASK, PROCESS_WEBHOOK_TASK } from './payments.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,23 +30,8 @@ export function paymentTasks(ctx: AppContext): TaskList {
     await ctx.payments.webhooks.process(eventId);
   };
 
-  /**
-   * THE TICKETS HOOK: a booking was paid and confirmed (enqueued in the confirming transaction,
-   * keyed per booking). The tickets module issues the booking's tickets here and the buyer is
-   * notified; until it lands this records the confirmation in the log.
-   */
-  const bookingConfirmed: Task = async (payload, helpers) => {
-    const p = payload as { bookingId?: unknown; paymentId?: unknown } | null;
-    if (typeof p?.bookingId !== 'string' || !UUID.test(p.bookingId)) {
-      helpers.logger.error(`${BOOKING_CONFIRMED_TASK}: bad payload ${JSON.stringify(payload)}; dropping`);
-      return;
-    }
-    ctx.log.info({ bookingId: p.bookingId, paymentId: p.paymentId, hook: BOOKING_CONFIRMED_TASK }, 'booking confirmed: issue tickets and notify the buyer');
-  };
-
   return {
     [POLL_PAYMENT_TASK]: pollPayment,
     [PROCESS_WEBHOOK_TASK]: processWebhookEvent,
-    [BOOKING_CONFIRMED_TASK]: bookingConfirmed,
   };
 }

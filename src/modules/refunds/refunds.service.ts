@@ -1,3 +1,4 @@
+import type { TicketsService } from '../tickets/tickets.service.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Actor } from '../../platform/actor.js';
@@ -40,6 +41,7 @@ export interface RefundsDeps {
   organizers: OrganizersService;
   bookings: BookingsService;
   paymentProviders: ProviderRegistry;
+  tickets: TicketsService;
 }
 
 export interface CancelledEventBatch {
@@ -223,6 +225,8 @@ export class RefundsService {
       }
     }
     const items = [...perType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity }));
+    // Refunded admissions stop verifying at the gate and reach offline scanners' revocation list.
+    await this.d.tickets.revokeForBooking(o.bookingId, {}, tx);
 
     if (amount === 0) {
       // Free tickets: nothing to pay back. On cancellation they are given back all the same.

@@ -11,8 +11,8 @@ function bookingIdOf(payload: unknown): string | null {
 }
 
 /**
- * Jobs of the tickets module (registered in src/platform/jobs/tasks.ts, after the payment tasks
- * so this `booking_confirmed` is the one that runs). Both are idempotent and throw to be retried.
+ * Jobs of the tickets module (registered in src/platform/jobs/tasks.ts). `booking_confirmed` is
+ * enqueued by the payment flow in the confirming transaction. Both are idempotent and throw to be retried.
  */
 export function ticketTasks(ctx: AppContext): TaskList {
   /** A booking was paid and confirmed (payments enqueues it in the confirming transaction): issue its tickets; issuance enqueues the email. */

@@ -62,7 +62,6 @@ export function taskList(ctx: AppContext): TaskList {
     [TASKS.purgeIdempotencyKeys]: purgeIdempotencyKeys,
     ...paymentTasks(ctx),
     ...refundTasks(ctx),
-    // Last: its booking_confirmed (issue the tickets) replaces the payments module's placeholder.
     ...ticketTasks(ctx),
   };
 }
