@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/globalSetup.ts'],
+    setupFiles: ['test/setupFile.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

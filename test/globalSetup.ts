@@ -11,15 +11,19 @@ import { migrateJobs } from '../src/platform/jobs/migrate.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The migrated template database; each test file works on its own copy (test/setupFile.ts). */
     databaseUrl: string;
+    /** A maintenance connection to the same server (creates and drops the per-file copies). */
+    adminUrl: string;
   }
 }
 
 /**
- * One fresh database for the whole run, migrated once:
+ * One template database for the whole run, migrated once:
  *  - with DATABASE_URL: a new database `tikiti_test_<random>` on that server (dropped afterwards),
  *  - without: a real embedded PostgreSQL in a temp folder on a free port.
- * Tests create their own data with factories, so files can share it.
+ * Each test file then gets its own copy (test/setupFile.ts), so background workers started by
+ * one file never run another file's jobs; within a file, tests make fresh data with factories.
  */
 export default async function setup(project: TestProject) {
   let adminUrl = process.env.DATABASE_URL;
@@ -57,11 +61,14 @@ export default async function setup(project: TestProject) {
   await migrateJobs(databaseUrl);
   await handle.close();
   project.provide('databaseUrl', databaseUrl);
-  process.env.TIKITI_TEST_DATABASE_URL = databaseUrl;
+  project.provide('adminUrl', adminUrl);
 
   return async () => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
+    // Per-file copies a crashed worker left behind, then the template.
+    const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${dbName}_f%`]);
+    for (const r of rows) await c.query(`drop database if exists ${r.datname} with (force)`);
     await c.query(`drop database if exists ${dbName} with (force)`);
     await c.end();
     if (embedded) await embedded.stop();

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { inject } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb, type DbHandle } from '../../src/platform/db/database.js';
@@ -17,9 +16,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The test database's URL (set up once per run by test/globalSetup.ts). */
+/** This test file's own database (a copy of the migrated template; see test/setupFile.ts). */
 export function testDatabaseUrl(): string {
-  return inject('databaseUrl');
+  const url = process.env.TIKITI_TEST_DATABASE_URL;
+  if (!url) throw new Error('testDatabaseUrl() is only available inside tests (after test/setupFile.ts ran)');
+  return url;
 }
 
 /** Config as a test process sees it: the test database, a throwaway data folder, quiet logs. */
@@ -41,7 +42,7 @@ export function testConfig(overrides: Partial<Config> = {}, env: Record<string, 
   );
 }
 
-/** A full app (all modules) on the shared test database, driven with app.inject or a real socket. */
+/** A full app (all modules) on this file's test database, driven with app.inject or a real socket. */
 export async function testApp(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Promise<TestApp> {
   const config = testConfig(overrides, env);
   const handle = createDb(config.DATABASE_URL!, { max: config.DATABASE_POOL_MAX });
