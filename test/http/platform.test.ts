@@ -53,3 +53,16 @@ describe('platform HTTP behaviour', () => {
     expect(docs.statusCode).toBe(200);
   });
 });
+
+describe('text the database cannot store', () => {
+  it('answers a NUL character in a JSON string with 400 invalid_characters, not 500', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email":"nul-test@example.test","password":"long enough password","name":"a\\u0000b"}',
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'invalid_characters' });
+  });
+});

@@ -70,6 +70,8 @@ export const PgCode = {
   lockNotAvailable: '55P03',
   queryCanceled: '57014',
   invalidTextRepresentation: '22P02',
+  characterNotInRepertoire: '22021',
+  untranslatableCharacter: '22P05',
 } as const;
 
 export interface PgError extends Error {
