@@ -82,10 +82,10 @@ export function createContext(config: Config, db: Db, log: Logger, opts: { readD
   const ticketsLog = log.child({ module: 'tickets' });
   const keySecret = config.TICKET_KEY_SECRET ? new TextEncoder().encode(config.TICKET_KEY_SECRET) : jwtSecret(config);
   const tickets = new TicketsService({ db, config, log: ticketsLog, organizers, bookings, notifications, keySecret });
-  const refunds = new RefundsService(db, { config, log, metrics, ledger, organizers, bookings, paymentProviders, tickets });
+  const refunds = new RefundsService(db, { config, log, metrics, ledger, organizers, bookings, paymentProviders, tickets, audit });
   // Cancelling an event enqueues the refund of its bookings in the same transaction.
   events.onEventCancelled = (tx, eventId) => refunds.enqueueEventCancellation(tx, eventId);
-  const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds });
-  const checkin = new CheckinService(db, config, ticketsLog, organizers, tickets);
+  const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds, audit });
+  const checkin = new CheckinService(db, config, ticketsLog, organizers, tickets, audit);
   return { config, db, readDb, audit, admin, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments, notifications, tickets, checkin };
 }

@@ -432,6 +432,8 @@ describe('fraud checks', () => {
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json()).toMatchObject({ reviewStatus: 'approved', refundRecommended: false, fraud: { reviewNote: 'known buyer' } });
     expect((await review('reject')).json()).toMatchObject({ status: 409, code: 'review_not_pending' });
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_user_id']).where('target_id', '=', id).execute();
+    expect(audit).toEqual([{ action: 'payment.review_resolved', actor_user_id: admin.id }]);
     await settled(id);
   });
 });

@@ -38,6 +38,11 @@ describe('POST /bookings/{id}/refunds', () => {
     expect(await recountSold(t, s.types[0]!.id)).toBe(0);
     expect(await bookingRow(t, paid.bookingId)).toMatchObject({ status: 'refunded', refunded_amount: 15_000 });
     expect(await paymentRow(t, paid.paymentId)).toMatchObject({ refunded_amount: 15_000 });
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_user_id', 'target_id']).where('target_id', 'in', [r.id, paid.bookingId]).execute();
+    expect(audit).toEqual(expect.arrayContaining([
+      { action: 'refund.requested', actor_user_id: s.owner.id, target_id: r.id },
+      { action: 'booking.refunded', actor_user_id: s.owner.id, target_id: paid.bookingId },
+    ]));
     expect(await jobFor(t, `refund:${r.id}`)).toMatchObject({ task: 'process_refund', max_attempts: t.config.REFUND_MAX_ATTEMPTS });
     const posting = await t.db.selectFrom('ledger_transactions').select(['kind', 'payment_id']).where('reference_id', '=', r.id).execute();
     expect(posting).toEqual([{ kind: 'refund', payment_id: paid.paymentId }]);

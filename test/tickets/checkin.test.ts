@@ -24,6 +24,8 @@ describe('check-in lists', () => {
     const manager = await s.make.member({ organizerId: s.owner.organizerId, role: 'manager' });
     const list = await createList(t, manager.auth, s.event.id, { name: 'VIP door', ticketTypeIds: [s.vip.id, s.vip.id], gates: ['North ', 'North', 'South'] });
     expect(list).toMatchObject({ eventId: s.event.id, ticketTypeIds: [s.vip.id], gates: ['North', 'South'] });
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_user_id', 'organizer_id']).where('target_id', '=', list.id).execute();
+    expect(audit).toEqual([{ action: 'checkin_list.created', actor_user_id: manager.id, organizer_id: s.owner.organizerId }]);
 
     const asGate = await t.app.inject({ method: 'POST', url: `/api/v1/events/${s.event.id}/checkin-lists`, headers: { ...s.gate.auth, 'idempotency-key': newKey() }, payload: { name: 'x' } });
     expect(asGate.statusCode).toBe(403);

@@ -3,19 +3,15 @@
  * change it describes (`ctx.audit.record(tx, …)`), so the log never shows a change that rolled
  * back nor misses one that committed.
  *
- * Recorded today:
+ * Recorded:
  *   organizer.created, organizer.updated (name), organizer.commission_changed,
  *   member.added, member.removed,
  *   venue.created, venue.updated,
  *   event.created, event.updated, event.published, event.cancelled, event.completed,
  *   ticket_type.created, ticket_type.updated, ticket_type.capacity_changed, ticket_type.price_changed,
- *   user.disabled, user.enabled, user.deleted, admin.created.
- *
- * For the payments, refunds and tickets modules to record (same call, inside their transaction):
- *   payment.review_resolved   target payment; before {reviewStatus}, after {reviewStatus, note}
- *   booking.refunded          target booking; after {refundId, amount, currency, reason}
- *   refund.requested          target refund; after {bookingId, amount, currency, reason}
- *   checkin_list.created      target check-in list; after {eventId, name}
+ *   user.disabled, user.enabled, user.deleted, admin.created,
+ *   payment.review_resolved, refund.requested, booking.refunded (refunds by organizers, admins and
+ *   event cancellation; actor null for the system), checkin_list.created.
  */
 export const AUDIT_ACTIONS = [
   'organizer.created',

@@ -284,8 +284,8 @@ export class PaymentsRepository {
   }
 
   /** resolveReview: pending review → approved / rejected, once. */
-  async resolveReview(id: string, o: { decision: 'approved' | 'rejected'; by: string; note: string | null }): Promise<PaymentRow | undefined> {
-    return this.db
+  async resolveReview(id: string, o: { decision: 'approved' | 'rejected'; by: string; note: string | null }, tx: Executor = this.db): Promise<PaymentRow | undefined> {
+    return tx
       .updateTable('payments')
       .set({ review_status: o.decision, reviewed_by: o.by, reviewed_at: new Date(), review_note: o.note, updated_at: new Date() })
       .where('id', '=', id)

@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service.js';
 import crypto from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Logger } from 'pino';
@@ -63,6 +64,7 @@ interface Deps {
   bookings: BookingsService;
   ledger: LedgerService;
   refunds: RefundsService;
+  audit: AuditService;
   health?: HealthHooks;
 }
 
@@ -390,7 +392,20 @@ export class PaymentsService {
   async review(actor: Actor, id: string, o: { decision: 'approve' | 'reject'; note?: string }): Promise<PaymentView & { refundRecommended: boolean }> {
     if (!actor.isAdmin) throw errors.forbidden('Only platform admins review flagged payments.');
     const decision = o.decision === 'approve' ? 'approved' : 'rejected';
-    const row = await this.repo.resolveReview(id, { decision, by: actor.userId, note: o.note?.trim() || null });
+    const note = o.note?.trim() || null;
+    const row = await this.d.db.transaction().execute(async (tx) => {
+      const resolved = await this.repo.resolveReview(id, { decision, by: actor.userId, note }, tx);
+      if (resolved) {
+        await this.d.audit.record(tx, {
+          actor,
+          action: 'payment.review_resolved',
+          target: { type: 'payment', id },
+          before: { reviewStatus: 'pending' },
+          after: { reviewStatus: decision, note },
+        });
+      }
+      return resolved;
+    });
     if (!row) {
       const p = await this.repo.findById(id);
       if (!p) throw paymentErrors.notFound(id);

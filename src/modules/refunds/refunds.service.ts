@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service.js';
 import type { TicketsService } from '../tickets/tickets.service.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
@@ -42,6 +43,7 @@ export interface RefundsDeps {
   bookings: BookingsService;
   paymentProviders: ProviderRegistry;
   tickets: TicketsService;
+  audit: AuditService;
 }
 
 export interface CancelledEventBatch {
@@ -268,6 +270,10 @@ export class RefundsService {
       applied: true,
     });
     await this.repo.enqueueProcess(tx, refund.id, this.d.config.REFUND_MAX_ATTEMPTS);
+    const actor = o.requestedBy ? { userId: o.requestedBy, isAdmin: false } : null;
+    const after = { refundId: refund.id, bookingId: o.bookingId, amount, currency: refund.currency, reason: o.reason, items };
+    await this.d.audit.record(tx, { actor, action: 'refund.requested', organizerId: booking.organizer_id, target: { type: 'refund', id: refund.id }, after });
+    await this.d.audit.record(tx, { actor, action: 'booking.refunded', organizerId: booking.organizer_id, target: { type: 'booking', id: o.bookingId }, after });
     return refund;
   }
 

@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Actor } from '../../platform/actor.js';
@@ -141,6 +142,7 @@ export class CheckinService {
     private readonly log: Logger,
     private readonly organizers: OrganizersService,
     private readonly tickets: TicketsService,
+    private readonly audit: AuditService,
   ) {
     this.admissions = new Coalescer((batch) => withRetry(() => this.repo.admitBatch(batch, this.window)), { maxBatch: 256, maxWaitMs: 0, maxInFlight: 4 });
   }
@@ -179,7 +181,17 @@ export class CheckinService {
     if (!name) throw ticketsErrors.invalid([{ field: 'name', message: 'must not be blank' }]);
     const ticketTypeIds = (await this.checkTicketTypes(eventId, input.ticketTypeIds)) ?? [];
     const gates = CheckinService.cleanGates(input.gates) ?? [];
-    const row = await this.repo.insertList({ eventId, name, ticketTypeIds, gates });
+    const row = await this.db.transaction().execute(async (tx) => {
+      const list = await this.repo.insertList({ eventId, name, ticketTypeIds, gates }, tx);
+      await this.audit.record(tx, {
+        actor,
+        action: 'checkin_list.created',
+        organizerId: event.organizer_id,
+        target: { type: 'checkin_list', id: list.id },
+        after: { eventId, name, ticketTypeIds, gates },
+      });
+      return list;
+    });
     this.log.info({ checkinListId: row.id, eventId, by: actor.userId }, 'check-in list created');
     return toListView(row);
   }

@@ -284,17 +284,17 @@ export class TicketsRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  async insertList(l: { eventId: string; name: string; ticketTypeIds: string[]; gates: string[] }): Promise<CheckinListRow> {
-    const row = await this.db
+  async insertList(l: { eventId: string; name: string; ticketTypeIds: string[]; gates: string[] }, tx: Executor = this.db): Promise<CheckinListRow> {
+    const row = await tx
       .insertInto('checkin_lists')
       .values({ event_id: l.eventId, name: l.name, ticket_type_ids: l.ticketTypeIds, gates: l.gates })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return (await this.findList(row.id))!;
+    return (await this.findList(row.id, tx))!;
   }
 
-  findList(id: string): Promise<CheckinListRow | undefined> {
-    return this.selectLists(this.db).where('l.id', '=', id).executeTakeFirst();
+  findList(id: string, tx: Executor = this.db): Promise<CheckinListRow | undefined> {
+    return this.selectLists(tx).where('l.id', '=', id).executeTakeFirst();
   }
 
   listByEvent(eventId: string): Promise<CheckinListRow[]> {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import { AppError, errors, type FieldError } from '../errors.js';
-import { isPgError, PgCode } from '../db/database.js';
+import { PgCode } from '../db/database.js';
 
 const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -59,6 +59,11 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
 export function toAppError(err: FastifyError & { validation?: AjvError[]; validationContext?: string }, bodyLimit: number): AppError | undefined {
   if (err instanceof AppError) return err;
   if (err.validation) return errors.validation(fieldErrors(err.validation, err.validationContext));
+  // Text PostgreSQL cannot store (a \u0000 in a JSON string): the client's input, not our fault.
+  const sqlState = (err as { code?: unknown }).code;
+  if (sqlState === PgCode.characterNotInRepertoire || sqlState === PgCode.untranslatableCharacter) {
+    return new AppError('invalid_characters', 400, 'Text fields must not contain NUL (\\u0000) or other characters that cannot be stored.');
+  }
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -71,10 +76,6 @@ export function toAppError(err: FastifyError & { validation?: AjvError[]; valida
       return new AppError('invalid_content_length', 400, 'Content-Length does not match the body.');
   }
   if (err instanceof SyntaxError) return errors.malformedJson();
-  // Text PostgreSQL cannot store (a \u0000 in a JSON string): the client's input, not our fault.
-  if (isPgError(err, PgCode.characterNotInRepertoire) || isPgError(err, PgCode.untranslatableCharacter)) {
-    return new AppError('invalid_characters', 400, 'Text fields must not contain NUL (\\u0000) or other characters that cannot be stored.');
-  }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new AppError((err.code ?? 'bad_request').toLowerCase(), err.statusCode, err.message);
   }
