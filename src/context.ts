@@ -75,7 +75,7 @@ export function createContext(config: Config, db: Db, log: Logger, opts: { readD
   const admin = new AdminService(db, identity);
   const idempotency = new IdempotencyService(db);
   const inventory = new InventoryService(db, config, log);
-  const bookings = new BookingsService(db, config, inventory, log);
+  const bookings = new BookingsService(db, config, inventory, organizers, log);
   const paymentProviders = createPaymentProviders(config, log);
   const ledger = new LedgerService(db, organizers);
   const notifications = new NotificationsService(config, log);
@@ -85,7 +85,7 @@ export function createContext(config: Config, db: Db, log: Logger, opts: { readD
   const refunds = new RefundsService(db, { config, log, metrics, ledger, organizers, bookings, paymentProviders, tickets, audit });
   // Cancelling an event enqueues the refund of its bookings in the same transaction.
   events.onEventCancelled = (tx, eventId) => refunds.enqueueEventCancellation(tx, eventId);
-  const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds, audit });
+  const payments = new PaymentsService({ db, config, log: log.child({ module: 'payments' }), metrics, health, paymentProviders, bookings, ledger, refunds, audit, organizers });
   const checkin = new CheckinService(db, config, ticketsLog, organizers, tickets, audit);
   return { config, db, readDb, audit, admin, log, metrics, health, tokens, identity, organizers, events, idempotency, inventory, bookings, paymentProviders, ledger, refunds, payments, notifications, tickets, checkin };
 }

@@ -105,16 +105,6 @@ export class BookingsRepository {
       .execute();
   }
 
-  async findMemberRole(organizerId: string, userId: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('organizer_members')
-      .select('role')
-      .where('organizer_id', '=', organizerId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row?.role;
-  }
-
   /**
    * cancelPending: pending → cancelled and its holds released, in one statement (exactly once:
    * the conditional UPDATE of the booking decides), and its expiry job removed.

@@ -1,3 +1,4 @@
+import type { OrganizersService } from '../organizers/organizers.service.js';
 import crypto from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Logger } from 'pino';
@@ -50,6 +51,7 @@ export class BookingsService {
     private readonly db: Db,
     private readonly config: Config,
     private readonly inventory: InventoryService,
+    private readonly organizers: OrganizersService,
     private readonly log?: Logger,
   ) {
     this.repo = new BookingsRepository(db);
@@ -211,7 +213,7 @@ export class BookingsService {
     }
     if (!actor) return 'none';
     if (actor.isAdmin || b.user_id === actor.userId) return 'manage';
-    const role = await this.repo.findMemberRole(b.organizer_id, actor.userId);
+    const role = await this.organizers.accessOf(actor, b.organizer_id);
     if (role === 'owner' || role === 'manager') return 'manage';
     return role ? 'read' : 'none';
   }

@@ -115,16 +115,6 @@ export class PaymentsRepository {
     return this.selectBooking(tx).where('b.id', '=', id).forUpdate('b').executeTakeFirst();
   }
 
-  async findMemberRole(organizerId: string, userId: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('organizer_members')
-      .select('role')
-      .where('organizer_id', '=', organizerId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row?.role;
-  }
-
   /** findFraudSignals: every velocity and history signal of one attempt, in one query. */
   async findFraudSignals(o: { phone: string | null; email: string; ip: string | null; userId: string | null; eventId: string; amount: number }): Promise<FraudSignals> {
     const { rows } = await sql<{

@@ -1,3 +1,4 @@
+import type { OrganizersService } from '../organizers/organizers.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import crypto from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
@@ -65,6 +66,7 @@ interface Deps {
   ledger: LedgerService;
   refunds: RefundsService;
   audit: AuditService;
+  organizers: OrganizersService;
   health?: HealthHooks;
 }
 
@@ -126,7 +128,7 @@ export class PaymentsService {
     }
     if (!actor) return 'none';
     if (actor.isAdmin || (b.user_id !== null && b.user_id === actor.userId)) return 'pay';
-    return (await this.repo.findMemberRole(b.organizer_id, actor.userId)) ? 'read' : 'none';
+    return (await this.d.organizers.accessOf(actor, b.organizer_id)) ? 'read' : 'none';
   }
 
   private async bookingFor(actor: Actor | null, bookingId: string, token: string | undefined, need: 'read' | 'pay') {

@@ -250,7 +250,7 @@ export class CheckinService {
     const key = `${actor.userId}:${list.organizer_id}`;
     let r = this.roles.get(key);
     if (!r || now - r.at > CACHE_MS) {
-      r = { at: now, role: this.repo.findMemberRole(list.organizer_id, actor.userId) };
+      r = { at: now, role: this.organizers.accessOf(actor, list.organizer_id).then((a) => a ?? undefined) };
       this.roles.set(key, r);
       r.role.catch(() => this.roles.delete(key));
       if (this.roles.size > 100_000) this.roles.clear();

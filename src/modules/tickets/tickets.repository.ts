@@ -478,13 +478,4 @@ export class TicketsRepository {
     return rows;
   }
 
-  async findMemberRole(organizerId: string, userId: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('organizer_members')
-      .select('role')
-      .where('organizer_id', '=', organizerId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row?.role;
-  }
 }
