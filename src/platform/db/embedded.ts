@@ -45,6 +45,25 @@ function run(file: string, args: string[], ids: { uid?: number; gid?: number } =
   });
 }
 
+/**
+ * As root, PostgreSQL runs as the unprivileged `postgres` user, which must be able to walk down to
+ * `<dataDir>/pg`. Our own data folder is opened up (it holds only the 0600 JWT secret besides);
+ * a parent folder we may not change (say /root, mode 0700) is reported with what to do.
+ */
+function ensureReachableByPostgresUser(dataDir: string): void {
+  const st = fs.statSync(dataDir);
+  if ((st.mode & 0o001) === 0) fs.chmodSync(dataDir, st.mode | 0o011);
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${dir} (as root, Tikiti starts it unprivileged). ` +
+          `Set TIKITI_DATA_DIR to a folder under a traversable path (e.g. /var/lib/tikiti), run as a regular user, or set DATABASE_URL.`,
+      );
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+}
+
 const USER = 'postgres';
 const PASSWORD = 'tikiti';
 const DATABASE = 'tikiti';
@@ -78,6 +97,7 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
     log.info({ port: running.port, pid: running.pid }, 'attached to the running embedded PostgreSQL');
     return { url: urlFor(running.port), stop: async () => {} };
   }
+  if (process.getuid?.() === 0) ensureReachableByPostgresUser(dataDir);
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   if (fresh) {
     log.info({ dir: pgDir }, 'initialising embedded PostgreSQL (first run)');
