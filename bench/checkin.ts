@@ -12,22 +12,22 @@
  * Uses DATABASE_URL if set (a fresh database on that server, dropped after), else an embedded
  * PostgreSQL in a temporary folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import pino from 'pino';
 import { sql } from 'kysely';
-import { Pool, request } from 'undici';
-import { startEmbedded, type EmbeddedServer } from '../src/platform/db/embedded.js';
+import { Pool } from 'undici';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/platform/db/database.js';
 import { createContext } from '../src/context.js';
 import { Tokens } from '../src/modules/identity/tokens.js';
+import { createBenchDatabase } from './lib/database.js';
+import { drive, httpCeiling, shuffle } from './lib/load.js';
+import { logger, startServer, type Server } from './lib/server.js';
+import { latencySummary } from './lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,107 +43,18 @@ const N = Number(args.tickets ?? (quick ? 2_000 : 20_000));
 const connections = Number(args.connections ?? 64);
 const dupShare = Number(args.duplicates ?? 0.1);
 const forgedShare = Number(args.forged ?? 0.05);
-const root = path.resolve(import.meta.dirname, '..');
-const log = (msg: string) => process.stderr.write(`[bench:checkin] ${msg}\n`);
+const log = logger('bench:checkin');
 const JWT_SECRET = crypto.randomBytes(32).toString('hex');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(databaseUrl: string): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-checkin-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      WORKER_IN_PROCESS: 'false',
-      RATE_LIMIT_ENABLED: 'false',
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-      TIKITI_DATA_DIR: dataDir,
-      JWT_SECRET,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${err}`);
-    try {
-      const res = await request(`${url}/health/ready`);
-      await res.body.text();
-      if (res.statusCode === 200) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server not ready:\n${err}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    child,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function shuffle<T>(a: T[]): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = crypto.randomInt(0, i + 1);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
 async function main() {
-  let embedded: EmbeddedServer | undefined;
-  let embeddedDir: string | undefined;
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-pg-'));
-    embedded = await startEmbedded(embeddedDir, await freePort(), pino({ level: 'silent' }));
-    adminUrl = embedded.url;
-  }
-  const dbName = `tikiti_bench_checkin_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const databaseUrl = u.toString();
-
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  const benchDb = await createBenchDatabase({ name: 'checkin' });
+  const databaseUrl = benchDb.url;
+  let server: Server | undefined;
   const handle = createDb(databaseUrl, { max: 10, applicationName: 'bench-checkin' });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-ctx-'));
   try {
-    log(`starting the server (it migrates ${dbName})`);
-    server = await startServer(databaseUrl);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tikiti-bench-ctx-'));
+    log(`starting the server (it migrates ${new URL(databaseUrl).pathname.slice(1)})`);
+    server = await startServer(databaseUrl, { JWT_SECRET }, { source: true });
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET, TIKITI_DATA_DIR: dataDir, LOG_LEVEL: 'silent', WORKER_IN_PROCESS: 'false' });
     const ctx = createContext(config, handle.db, pino({ level: 'silent' }));
     const db = handle.db;
@@ -228,39 +139,24 @@ async function main() {
     const counts: Record<string, number> = {};
     let admitted = 0;
     let httpErrors = 0;
-    let cursor = 0;
-    const start = performance.now();
-    await Promise.all(
-      Array.from({ length: connections }, async (_, c) => {
-        for (;;) {
-          const i = cursor++;
-          if (i >= all.length) return;
-          const t0 = performance.now();
-          const res = await pool.request({ method: 'POST', path: pathname, headers, body: JSON.stringify({ payload: all[i], gate: `gate-${c % 16}`, deviceId: `scanner-${c}` }) });
-          const body = (await res.body.json()) as { result?: string; code?: string };
-          latencies[i] = performance.now() - t0;
-          if (res.statusCode !== 200) httpErrors++;
-          else if (body.result === 'admitted') admitted++;
-          else counts[body.code ?? 'unknown'] = (counts[body.code ?? 'unknown'] ?? 0) + 1;
-        }
-      }),
+    const { elapsedMs } = await drive(
+      pool,
+      connections,
+      async (pool, i, c) => {
+        const t0 = performance.now();
+        const res = await pool.request({ method: 'POST', path: pathname, headers, body: JSON.stringify({ payload: all[i], gate: `gate-${c % 16}`, deviceId: `scanner-${c}` }) });
+        const body = (await res.body.json()) as { result?: string; code?: string };
+        latencies[i] = performance.now() - t0;
+        if (res.statusCode !== 200) httpErrors++;
+        else if (body.result === 'admitted') admitted++;
+        else counts[body.code ?? 'unknown'] = (counts[body.code ?? 'unknown'] ?? 0) + 1;
+      },
+      { count: all.length },
     );
-    const seconds = (performance.now() - start) / 1000;
+    const seconds = elapsedMs / 1000;
 
     // The HTTP ceiling of this server on this machine right now: a trivial route, same connections.
-    let ceilingCount = 0;
-    const ceilingEnd = performance.now() + (quick ? 1500 : 3000);
-    const ceilingStart = performance.now();
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (performance.now() < ceilingEnd) {
-          const res = await pool.request({ method: 'GET', path: '/health/live' });
-          await res.body.text();
-          ceilingCount++;
-        }
-      }),
-    );
-    const ceiling = Math.round(ceilingCount / ((performance.now() - ceilingStart) / 1000));
+    const ceiling = Math.round(await httpCeiling(pool, connections, quick ? 1.5 : 3));
     await pool.close();
 
     const { rows } = await sql<{ checkins: number; tickets: number; never_in: number }>`
@@ -271,7 +167,7 @@ async function main() {
     const r = rows[0]!;
     const exactlyOnce = r.checkins === N && r.tickets === N && r.never_in === 0 && admitted === N && httpErrors === 0 &&
       (counts.already_redeemed ?? 0) === duplicates && (counts.invalid_signature ?? 0) === forgedCount;
-    const sorted = latencies.slice().sort((a, b) => a - b);
+    const { p50_ms, p99_ms } = latencySummary(latencies, [50, 99]);
     const out = {
       bench: 'checkin',
       quick,
@@ -281,8 +177,8 @@ async function main() {
       issue_tickets_per_s: Math.round(N / issueSeconds),
       duration_s: Number(seconds.toFixed(2)),
       scans_per_s: Math.round(all.length / seconds),
-      p50_ms: Number(percentile(sorted, 50).toFixed(2)),
-      p99_ms: Number(percentile(sorted, 99).toFixed(2)),
+      p50_ms,
+      p99_ms,
       http_ceiling_per_s: ceiling,
       load_average: os.loadavg().map((l) => Number(l.toFixed(2))),
       admitted,
@@ -294,16 +190,11 @@ async function main() {
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     if (!exactlyOnce) process.exitCode = 1;
-    fs.rmSync(dataDir, { recursive: true, force: true });
   } finally {
     await server?.stop();
     await handle.close();
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(`drop database if exists ${dbName} with (force)`);
-    await c.end();
-    if (embedded) await embedded.stop();
-    if (embeddedDir) fs.rmSync(embeddedDir, { recursive: true, force: true });
+    await benchDb.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -17,7 +17,8 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { build, log, startServers as startServerProcesses, type Server } from './lib/server.js';
 import { createBenchDatabase, makeTicketType } from './lib/database.js';
-import { percentile } from './lib/stats.js';
+import { drive, httpCeiling } from './lib/load.js';
+import { percentile, round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,44 +44,18 @@ function startServers(databaseUrl: string, env: Record<string, string>): Promise
   return startServerProcesses(databaseUrl, env, processes);
 }
 
-/** K concurrent loops of requests over keep-alive pools until `done()` or a deadline. */
-async function drive(
-  servers: Server[],
-  send: (pool: Pool, i: number) => Promise<boolean>,
-  o: { seconds?: number },
-): Promise<{ elapsedMs: number }> {
+/** K keep-alive connections spread over the N servers (K/N to each), closed once `fn` is done. */
+async function withPools<T>(servers: Server[], fn: (pools: Pool[]) => Promise<T>): Promise<T> {
   const pools = servers.map((s) => new Pool(s.url, { connections: Math.ceil(connections / servers.length), pipelining: 1 }));
-  const started = performance.now();
-  const until = o.seconds ? started + o.seconds * 1000 : Infinity;
-  let stop = false;
-  let counter = 0;
-  await Promise.all(
-    Array.from({ length: connections }, async (_, c) => {
-      const pool = pools[c % pools.length]!;
-      while (!stop && performance.now() < until) {
-        const keepGoing = await send(pool, counter++);
-        if (!keepGoing) stop = true;
-      }
-    }),
-  );
-  const elapsedMs = performance.now() - started;
-  await Promise.all(pools.map((p) => p.close()));
-  return { elapsedMs };
+  try {
+    return await fn(pools);
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+  }
 }
 
-async function noop(servers: Server[]): Promise<number> {
-  let n = 0;
-  const { elapsedMs } = await drive(
-    servers,
-    async (pool) => {
-      const res = await pool.request({ method: 'GET', path: '/health/live' });
-      await res.body.text();
-      if (res.statusCode === 200) n++;
-      return true;
-    },
-    { seconds: noopSeconds },
-  );
-  return n / (elapsedMs / 1000);
+function noop(servers: Server[]): Promise<number> {
+  return withPools(servers, (pools) => httpCeiling(pools, connections, noopSeconds));
 }
 
 interface SaleResult {
@@ -95,9 +70,8 @@ interface SaleResult {
 async function sale(servers: Server[], eventId: string, ticketTypeId: string): Promise<SaleResult> {
   const r: SaleResult = { bookings: 0, tickets: 0, requests: 0, errors: 0, elapsedMs: 0, latencies: [] };
   const maxSeconds = quick ? 60 : 600;
-  const { elapsedMs } = await drive(
-    servers,
-    async (pool, i) => {
+  const { elapsedMs } = await withPools(servers, (pools) =>
+    drive(pools, connections, async (pool, i) => {
       const quantity = 1 + (i % 4);
       const body = JSON.stringify({
         eventId,
@@ -127,8 +101,7 @@ async function sale(servers: Server[], eventId: string, ticketTypeId: string): P
         r.errors++;
         return r.errors < 1000;
       }
-    },
-    { seconds: maxSeconds },
+    }, { seconds: maxSeconds }),
   );
   r.elapsedMs = elapsedMs;
   return r;
@@ -190,7 +163,6 @@ async function main() {
     }
 
     const lat = [...batched.latencies].sort((a, b) => a - b);
-    const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
     const result = {
       bench: 'flash-sale',
       mode: 'batched',

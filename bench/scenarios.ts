@@ -328,7 +328,7 @@ async function main() {
         // Webhook processing and payment polling run as jobs: the confirmation step waits on them.
         WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '16',
       },
-      processes > 1 ? ['--processes', String(processes)] : [],
+      { args: processes > 1 ? ['--processes', String(processes)] : [] },
     );
     await db.connect();
     const cat: Catalogue = { events: [] };

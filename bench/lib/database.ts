@@ -15,8 +15,11 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** A new database `tikiti_bench_<random>` (DATABASE_URL's server if set, else embedded PostgreSQL in a temp folder). */
-export async function createBenchDatabase(): Promise<BenchDatabase> {
+/**
+ * A new database `tikiti_bench_[<name>_]<random>` (DATABASE_URL's server if set, else embedded
+ * PostgreSQL in a temp folder).
+ */
+export async function createBenchDatabase(o: { name?: string } = {}): Promise<BenchDatabase> {
   let embedded: EmbeddedServer | undefined;
   let tmp: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
@@ -27,7 +30,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
     embedded = await startEmbedded(tmp, await freePort(), pino({ level: 'warn' }));
     adminUrl = embedded.url;
   }
-  const dbName = `tikiti_bench_${crypto.randomBytes(4).toString('hex')}`;
+  const dbName = `tikiti_bench_${o.name ? `${o.name}_` : ''}${crypto.randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${dbName}`);
@@ -44,11 +47,14 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
   };
 }
 
-/** A published event (new organizer and venue) with one ticket type of `capacity`, in one statement. */
+/**
+ * A published event (new organizer and venue) with one ticket type of `capacity`, in one statement.
+ * `held` presets the held counter (for holds the caller inserts itself).
+ */
 export async function makeTicketType(
   db: pg.Client,
   capacity: number,
-  o: { eventName?: string; price?: number } = {},
+  o: { eventName?: string; price?: number; held?: number } = {},
 ): Promise<{ eventId: string; ticketTypeId: string }> {
   const slug = `bench-${crypto.randomBytes(4).toString('hex')}`;
   const { rows } = await db.query<{ event_id: string; ticket_type_id: string }>(
@@ -58,10 +64,10 @@ export async function makeTicketType(
           e as (insert into events (organizer_id, venue_id, name, starts_at, ends_at, timezone, status, published_at)
                 select organizer_id, id, $3, now() + interval '30 days', now() + interval '30 days 3 hours', 'Africa/Kigali', 'published', now()
                 from v returning id),
-          t as (insert into ticket_types (event_id, name, price, currency, capacity, max_per_order)
-                select id, 'Regular', $4, 'RWF', $2, 10 from e returning id, event_id)
+          t as (insert into ticket_types (event_id, name, price, currency, capacity, held, max_per_order)
+                select id, 'Regular', $4, 'RWF', $2, $5, 10 from e returning id, event_id)
      select event_id, id as ticket_type_id from t`,
-    [slug, capacity, o.eventName ?? 'Flash sale', o.price ?? 5000],
+    [slug, capacity, o.eventName ?? 'Flash sale', o.price ?? 5000, o.held ?? 0],
   );
   return { eventId: rows[0]!.event_id, ticketTypeId: rows[0]!.ticket_type_id };
 }
