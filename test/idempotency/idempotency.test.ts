@@ -89,6 +89,35 @@ describe('Idempotency-Key', () => {
     expect(fixed.statusCode).toBe(201);
   });
 
+  it('a retry after a response was lost (process died after the commit) answers the booking already made', async () => {
+    const { ticketType, event } = await make.ticketType({ capacity: 5 });
+    const body = bookingBody(event.id, [{ ticketTypeId: ticketType.id, quantity: 2 }]);
+    for (const who of ['guest', 'user'] as const) {
+      const headers = who === 'user' ? (await make.user()).auth : {};
+      const key = newKey();
+      const first = await t.app.inject({ method: 'POST', url: '/api/v1/bookings', headers: { ...headers, 'idempotency-key': key }, payload: body });
+      expect(first.statusCode).toBe(201);
+      // What a crash between the booking's commit and storing its response leaves: the key still
+      // in progress, long enough ago to be taken over.
+      await t.db
+        .updateTable('idempotency_keys')
+        .set({ status: 'in_progress', response_code: null, response_body: null, locked_at: new Date(Date.now() - 5 * 60_000) })
+        .where('key', '=', key)
+        .execute();
+      const retry = await t.app.inject({ method: 'POST', url: '/api/v1/bookings', headers: { ...headers, 'idempotency-key': key }, payload: body });
+      expect(retry.statusCode, retry.body).toBe(201);
+      expect(retry.json().id).toBe(first.json().id);
+      if (who === 'guest') {
+        // The guest gets a working access token for the booking (the first one may never have arrived).
+        const token = retry.json().bookingAccessToken as string;
+        const read = await t.app.inject({ url: `/api/v1/bookings/${retry.json().id}`, headers: { 'x-booking-token': token } });
+        expect(read.statusCode).toBe(200);
+      }
+    }
+    expect(await bookingsOf(ticketType.id)).toBe(2);
+    expect((await counters(t.db, ticketType.id)).held).toBe(4);
+  });
+
   it('releases the key after a 5xx so the client can retry', async () => {
     const { ticketType, event } = await make.ticketType({ capacity: 3 });
     const key = newKey();

@@ -85,6 +85,11 @@ export class BookingsRepository {
     return this.selectBooking().where('b.id', '=', id).executeTakeFirst();
   }
 
+  /** replaceAccessToken: a recovered guest booking gets a new access token (the first one was never delivered). */
+  async replaceAccessToken(id: string, tokenHash: string): Promise<void> {
+    await this.db.updateTable('bookings').set({ access_token_hash: tokenHash, updated_at: new Date() }).where('id', '=', id).execute();
+  }
+
   /** listByUser: newest first, keyset-paginated on the (time-ordered) id. */
   listByUser(userId: string, o: { limit: number; before?: string; status?: BookingStatus }): Promise<BookingRow[]> {
     let q = this.selectBooking().where('b.user_id', '=', userId);

@@ -1,3 +1,4 @@
+import type { IdempotentResource } from '../../platform/http/idempotency.js';
 import type { OrganizersService } from '../organizers/organizers.service.js';
 import crypto from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
@@ -68,7 +69,16 @@ export class BookingsService {
     return value;
   }
 
-  async create(actor: Actor | null, input: CreateBookingInput): Promise<CreatedBooking> {
+  /**
+   * Book. `resource` comes from the Idempotency-Key claim: the booking takes its id, and when an
+   * earlier request with the same key died after committing (a takeover), that booking is
+   * answered again instead of holding the tickets a second time.
+   */
+  async create(actor: Actor | null, input: CreateBookingInput, resource?: IdempotentResource): Promise<CreatedBooking> {
+    if (resource?.takeover) {
+      const recovered = await this.recover(actor, resource.id);
+      if (recovered) return recovered;
+    }
     const fieldErrors: FieldError[] = [];
     const phone = parsePhoneNumberFromString(input.buyer.phone.trim());
     if (!phone || !phone.isValid()) {
@@ -103,7 +113,7 @@ export class BookingsService {
 
     const accessToken = actor ? undefined : crypto.randomBytes(24).toString('base64url');
     const request: Omit<HoldRequest, 'quantity'> = {
-      bookingId: uuidv7(),
+      bookingId: resource?.id ?? uuidv7(),
       userId: actor?.userId ?? null,
       buyerName: input.buyer.name.trim(),
       buyerEmail: input.buyer.email.trim().toLowerCase(),
@@ -176,6 +186,17 @@ export class BookingsService {
       if (e instanceof NotAvailable) throw await this.whyNotAvailable(input);
       throw e;
     }
+  }
+
+  private async recover(actor: Actor | null, id: string): Promise<CreatedBooking | undefined> {
+    const b = await this.repo.findById(id);
+    if (!b) return undefined;
+    this.log?.warn({ bookingId: id }, 'idempotent retry after a lost response: answering the booking already made');
+    const view = toView(b, await this.repo.findHolds([id]));
+    if (actor || b.user_id) return view;
+    const accessToken = crypto.randomBytes(24).toString('base64url');
+    await this.repo.replaceAccessToken(id, hashToken(accessToken));
+    return { ...view, bookingAccessToken: accessToken };
   }
 
   private checkEvent(cat: Catalogue | undefined, eventId: string) {

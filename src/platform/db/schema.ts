@@ -152,6 +152,7 @@ export interface IdempotencyKeysTable {
   response_code: number | null;
   response_body: string | null;
   response_content_type: string | null;
+  resource_id: string | null;
   locked_at: GeneratedTimestamp;
   created_at: GeneratedTimestamp;
   completed_at: NullableTimestamp;

@@ -7,6 +7,8 @@ export interface IdempotencyClaim {
   fingerprint: string;
   method: string;
   path: string;
+  /** The id the request will give what it creates (kept across a takeover). */
+  resourceId: string;
 }
 
 export interface IdempotencyRecord {
@@ -17,6 +19,7 @@ export interface IdempotencyRecord {
   response_code: number | null;
   response_body: string | null;
   response_content_type: string | null;
+  resource_id: string | null;
   stale: boolean;
 }
 
@@ -36,11 +39,11 @@ export class IdempotencyRepository {
   async insertKeys(claims: IdempotencyClaim[]): Promise<Set<string>> {
     const { rows } = await sql<{ scope: string; key: string }>`
       /* idempotency.insertKeys */
-      insert into idempotency_keys (scope, key, fingerprint, method, path)
+      insert into idempotency_keys (scope, key, fingerprint, method, path, resource_id)
       select * from unnest(
         ${claims.map((c) => c.scope)}::text[], ${claims.map((c) => c.key)}::text[],
         ${claims.map((c) => c.fingerprint)}::text[], ${claims.map((c) => c.method)}::text[],
-        ${claims.map((c) => c.path)}::text[])
+        ${claims.map((c) => c.path)}::text[], ${claims.map((c) => c.resourceId)}::uuid[])
       on conflict do nothing
       returning scope, key`.execute(this.db);
     return new Set(rows.map((r) => `${r.scope}\u0000${r.key}`));
@@ -50,7 +53,7 @@ export class IdempotencyRepository {
   async findKeys(keys: { scope: string; key: string }[], staleSeconds: number): Promise<IdempotencyRecord[]> {
     const { rows } = await sql<IdempotencyRecord>`
       /* idempotency.findKeys */
-      select k.scope, k.key, k.fingerprint, k.status, k.response_code, k.response_body, k.response_content_type,
+      select k.scope, k.key, k.fingerprint, k.status, k.response_code, k.response_body, k.response_content_type, k.resource_id,
              (k.status = 'in_progress' and k.locked_at < now() - make_interval(secs => ${staleSeconds})) as stale
       from idempotency_keys k
       join unnest(${keys.map((k) => k.scope)}::text[], ${keys.map((k) => k.key)}::text[]) as i(scope, key)

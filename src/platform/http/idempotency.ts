@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { appError } from '../errors.js';
 import { Coalescer } from '../coalescer.js';
+import { uuidv7 } from '../ids.js';
 import { IdempotencyRepository, type IdempotencyClaim, type IdempotencyCompletion, type IdempotencyRecord } from './idempotency.repository.js';
 
 /**
@@ -72,7 +73,12 @@ export function fingerprint(method: string, url: string, body: unknown): string 
   return crypto.createHash('sha256').update(`${method} ${url}\n${canonicalJson(body ?? null)}`).digest('hex');
 }
 
-export type ClaimOutcome = { kind: 'claimed' } | { kind: 'replay'; record: IdempotencyRecord };
+/**
+ * `claimed`: this request runs. `resourceId` is the id to give what it creates; `takeover` means an
+ * earlier request with this key died mid-flight (its work may have committed): look for the
+ * resource before creating it again.
+ */
+export type ClaimOutcome = { kind: 'claimed'; resourceId: string; takeover: boolean } | { kind: 'replay'; record: IdempotencyRecord };
 
 export class IdempotencyService {
   readonly repo: IdempotencyRepository;
@@ -109,13 +115,13 @@ export class IdempotencyService {
   async claim(c: IdempotencyClaim): Promise<ClaimOutcome> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const res = await this.claims.submit(c);
-      if (res.claimed) return { kind: 'claimed' };
+      if (res.claimed) return { kind: 'claimed', resourceId: c.resourceId, takeover: false };
       const rec = res.record;
       if (!rec) continue; // released or purged between the insert and the read: try again
       if (rec.fingerprint !== c.fingerprint) throw idempotencyErrors.reused();
       if (rec.status === 'done') return { kind: 'replay', record: rec };
       if (rec.stale && (await this.repo.relockStale(c.scope, c.key, c.fingerprint, IDEMPOTENCY_STALE_SECONDS))) {
-        return { kind: 'claimed' };
+        return { kind: 'claimed', resourceId: rec.resource_id ?? c.resourceId, takeover: rec.resource_id !== null };
       }
       throw idempotencyErrors.inUse();
     }
@@ -140,8 +146,21 @@ interface RequestState {
   key: string;
   claimed: boolean;
   settled: boolean;
+  resource?: IdempotentResource;
 }
 const states = new WeakMap<FastifyRequest, RequestState>();
+
+export interface IdempotentResource {
+  /** Give what this request creates this id. */
+  id: string;
+  /** An earlier request with this key died mid-flight: the resource may already exist. */
+  takeover: boolean;
+}
+
+/** The resource id of an idempotent request (after its key was claimed). */
+export function idempotentResource(request: FastifyRequest): IdempotentResource | undefined {
+  return states.get(request)?.resource;
+}
 
 /** The caller scope a key belongs to: the user, else the client address. */
 export function idempotencyScope(request: FastifyRequest): string {
@@ -163,9 +182,11 @@ export function idempotent(service: () => IdempotencyService, log?: Logger) {
       fingerprint: fingerprint(request.method, request.url, request.body),
       method: request.method,
       path: request.url.split('?')[0] ?? request.url,
+      resourceId: uuidv7(),
     });
     if (outcome.kind === 'claimed') {
       state.claimed = true;
+      state.resource = { id: outcome.resourceId, takeover: outcome.takeover };
       return;
     }
     const rec = outcome.record;

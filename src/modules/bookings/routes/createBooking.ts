@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { json, problems, Uuid } from '../../../platform/http/schemas.js';
-import { idempotent, IdempotencyHeaders } from '../../../platform/http/idempotency.js';
+import { idempotent, idempotentResource, IdempotencyHeaders } from '../../../platform/http/idempotency.js';
 import { CreatedBookingSchema } from '../bookings.schemas.js';
 
 const Body = Type.Object(
@@ -44,7 +44,7 @@ export function createBooking(app: FastifyInstance) {
       response: { 201: json(CreatedBookingSchema, 'Booked (pending payment)'), ...problems(400, 401, 404, 409, 422, 503) },
     },
     handler: async (request, reply) => {
-      const booking = await app.ctx.bookings.create(request.actor, request.body as Type.Static<typeof Body>);
+      const booking = await app.ctx.bookings.create(request.actor, request.body as Type.Static<typeof Body>, idempotentResource(request));
       return reply.code(201).header('location', `/api/v1/bookings/${booking.id}`).send(booking);
     },
   });

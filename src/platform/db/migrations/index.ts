@@ -7,6 +7,7 @@ import * as m0006 from './0006_payment_flow.js';
 import * as m0007 from './0007_ledger_refunds.js';
 import * as m0008 from './0008_tickets.js';
 import * as m0009 from './0009_audit.js';
+import * as m0010 from './0010_idempotency_resource.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the compiled
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0007_ledger_refunds': m0007,
   '0008_tickets': m0008,
   '0009_audit': m0009,
+  '0010_idempotency_resource': m0010,
 };
