@@ -45,7 +45,9 @@ export async function paidBooking(
   const b = await pendingBooking(t, s.event.id, items, o.buyerHeaders);
   const paymentId = o.paymentId ?? crypto.randomUUID();
   await t.db.transaction().execute(async (tx) => {
-    expect(await t.ctx.bookings.repo.confirmPending(tx, b.id)).toBe(true);
+    const moves = await t.ctx.bookings.repo.confirmPending(tx, b.id);
+    expect(moves).not.toBeNull();
+    await t.ctx.bookings.repo.moveHeldToSold(tx, moves!);
     await tx.insertInto('payments').values({
       id: paymentId, booking_id: b.id, method: 'momo', provider: o.provider ?? 'momo', provider_ref: o.providerRef ?? paymentId,
       status: 'succeeded', outcome: 'applied', amount: b.total, currency: b.currency, payer_phone: buyer.phone, succeeded_at: new Date(),

@@ -136,30 +136,40 @@ export class BookingsRepository {
   }
 
   /**
-   * confirmPending (payment flow): a pending booking paid → confirmed, its holds move from `held`
-   * to `sold`, its expiry job is removed, in ONE statement inside the caller's transaction (which
-   * holds the booking row lock). Only a pending booking moves, so the expiry job (which touches
-   * status = 'pending' only) can never release a hold that was just confirmed.
+   * confirmPending (payment flow): a pending booking paid → confirmed and its expiry job removed,
+   * inside the caller's transaction (which holds the booking row lock). Only a pending booking
+   * moves, so the expiry job (which touches status = 'pending' only) can never release a hold that
+   * was just confirmed. Returns the quantities to move from `held` to `sold` (null if the booking
+   * was not pending): the caller passes them to moveHeldToSold as the LAST statement of its
+   * transaction, so the hot ticket-type row stays locked only for that statement and the commit.
    */
-  async confirmPending(tx: Executor, id: string): Promise<boolean> {
-    const { rows } = await sql<{ confirmed: number }>`
+  async confirmPending(tx: Executor, id: string): Promise<{ ticketTypeId: string; quantity: number }[] | null> {
+    const { rows } = await sql<{ confirmed: number; moves: { ticketTypeId: string; quantity: number }[] }>`
       /* bookings.confirmPending */
       with b as (
         update bookings set status = 'confirmed', confirmed_at = now(), updated_at = now()
         where id = ${id} and status = 'pending'
         returning id
       ),
-      h as (
-        select ticket_type_id, sum(quantity)::int as q from holds where booking_id in (select id from b) group by ticket_type_id
-      ),
-      u as (
-        update ticket_types t set held = t.held - h.q, sold = t.sold + h.q from h where t.id = h.ticket_type_id returning t.id
-      ),
       j as (
         select graphile_worker.remove_job(${expiryJobKey(id)}) from b
       )
-      select (select count(*) from b)::int as confirmed, (select count(*) from u) as types, (select count(*) from j) as jobs`.execute(tx);
-    return rows[0]!.confirmed === 1;
+      select (select count(*) from b)::int as confirmed, (select count(*) from j) as jobs,
+             coalesce((select json_agg(json_build_object('ticketTypeId', ticket_type_id, 'quantity', q) order by ticket_type_id)
+                       from (select ticket_type_id, sum(quantity)::int as q from holds
+                             where booking_id in (select id from b) group by ticket_type_id) h), '[]') as moves`.execute(tx);
+    return rows[0]!.confirmed === 1 ? rows[0]!.moves : null;
+  }
+
+  /** moveHeldToSold: a confirmed booking's tickets leave `held` for `sold` (ticket types in id order: no deadlocks). */
+  async moveHeldToSold(tx: Executor, moves: { ticketTypeId: string; quantity: number }[]): Promise<void> {
+    if (moves.length === 0) return;
+    const sorted = [...moves].sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1));
+    await sql`
+      /* bookings.moveHeldToSold */
+      update ticket_types t set held = t.held - m.q, sold = t.sold + m.q
+      from unnest(${sorted.map((m) => m.ticketTypeId)}::uuid[], ${sorted.map((m) => m.quantity)}::int[]) as m(id, q)
+      where t.id = m.id`.execute(tx);
   }
 
   /**

@@ -300,11 +300,14 @@ export class PaymentsService {
 
     let kind: 'applied' | 'refunded_late' | 'refunded_duplicate';
     let why: string | null = null;
+    let moves: { ticketTypeId: string; quantity: number }[] = [];
     if (SETTLED_BOOKING.has(b.status) || (await this.repo.hasAppliedPayment(tx, b.id, p.id))) {
       kind = 'refunded_duplicate';
       why = `booking already ${b.status === 'pending' ? 'paid' : b.status} by another payment`;
     } else if (b.status === 'pending') {
-      if (!(await this.d.bookings.repo.confirmPending(tx, b.id))) throw new Error(`booking ${b.id} is locked pending but did not confirm`);
+      const confirmed = await this.d.bookings.repo.confirmPending(tx, b.id);
+      if (!confirmed) throw new Error(`booking ${b.id} is locked pending but did not confirm`);
+      moves = confirmed;
       kind = 'applied';
       if (b.expires_at.getTime() <= Date.now()) why = 'paid after the hold time but before the hold was released';
     } else {
@@ -331,6 +334,9 @@ export class PaymentsService {
       await this.d.ledger.postPaymentUnapplied(tx, posting);
       await this.d.refunds.createAutoRefund(tx, { paymentId: p.id, reason: kind === 'refunded_late' ? 'late_payment' : 'duplicate_payment' });
     }
+    // Last: the hot ticket-type row is locked only for this statement and the commit (a flash
+    // sale confirms thousands of payments against one row).
+    await this.d.bookings.repo.moveHeldToSold(tx, moves);
     return { kind, bookingId: b.id, provider: p.provider, why };
   }
 
