@@ -69,7 +69,10 @@ describe('the allocator under a flash sale (real sockets, real PostgreSQL)', () 
     });
 
     it('(2) 2,000 requests split across two server processes on one database: exactly 500 held', async () => {
-      servers.push(...(await Promise.all([startServer(testDatabaseUrl()), startServer(testDatabaseUrl())])));
+      // Small batches: with the default (256 requests ≈ 640 tickets) one process's first batch can
+      // take all 500 before the other commits anything; small ones make the two really interleave.
+      const env = { ALLOCATOR_MAX_BATCH: '16' };
+      servers.push(...(await Promise.all([startServer(testDatabaseUrl(), env), startServer(testDatabaseUrl(), env)])));
       const { ticketType, event } = await make.ticketType({ capacity: 500 });
       const answers = await flashSale(servers.map((s) => s.url), { eventId: event.id, ticketTypeId: ticketType.id, count: 2000 });
       const { refused, held } = await expectSoldExactly(ticketType.id, 500, answers);
