@@ -1,3 +1,4 @@
+import { Tokens } from '../identity/tokens.js';
 import type { IdempotentResource } from '../../platform/http/idempotency.js';
 import type { OrganizersService } from '../organizers/organizers.service.js';
 import crypto from 'node:crypto';
@@ -40,7 +41,15 @@ export type CreatedBooking = BookingView & { bookingAccessToken?: string };
 
 /** How long the event/ticket-type description (not the counters) may be reused between bookings. */
 const CATALOGUE_TTL_MS = 1000;
-const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => Tokens.hash(token);
+
+/** Does a guest's booking access token match the stored hash (constant time)? Used by bookings and payments. */
+export function bookingTokenMatches(storedHash: string | null, token: string | undefined): boolean {
+  if (!token || !storedHash) return false;
+  const given = Buffer.from(hashToken(token));
+  const stored = Buffer.from(storedHash);
+  return given.length === stored.length && crypto.timingSafeEqual(given, stored);
+}
 class NotAvailable extends Error {}
 
 /** Bookings: create (holds inventory), read, cancel, expire. */
@@ -228,10 +237,7 @@ export class BookingsService {
    * its token, admins and the organizer's owners/managers; `read` for the organizer's other members.
    */
   private async access(actor: Actor | null, b: BookingRow, token: string | undefined): Promise<'none' | 'read' | 'manage'> {
-    if (token && b.access_token_hash) {
-      const given = Buffer.from(hashToken(token));
-      if (crypto.timingSafeEqual(given, Buffer.from(b.access_token_hash))) return 'manage';
-    }
+    if (bookingTokenMatches(b.access_token_hash, token)) return 'manage';
     if (!actor) return 'none';
     if (actor.isAdmin || b.user_id === actor.userId) return 'manage';
     const role = await this.organizers.accessOf(actor, b.organizer_id);

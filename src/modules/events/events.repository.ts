@@ -71,6 +71,21 @@ const ticketTypeCheck = (constraint?: string) => {
 };
 
 /** All SQL of venues, events, ticket types and the catalogue. Accepts the pool or a transaction. */
+/** The writable fields of a ticket type, as inserted and patched. */
+export interface TicketTypeFields {
+  name: string;
+  description: string;
+  price: number;
+  currency: string;
+  capacity: number;
+  salesStart: string | null;
+  salesEnd: string | null;
+  minPerOrder: number;
+  maxPerOrder: number;
+  visibility: 'public' | 'hidden';
+  sortOrder: number;
+}
+
 export class EventsRepository {
   constructor(private readonly db: Executor) {}
 
@@ -249,20 +264,7 @@ export class EventsRepository {
 
   // ---- ticket types ----
 
-  async insertTicketType(t: {
-    eventId: string;
-    name: string;
-    description: string;
-    price: number;
-    currency: string;
-    capacity: number;
-    salesStart: string | null;
-    salesEnd: string | null;
-    minPerOrder: number;
-    maxPerOrder: number;
-    visibility: 'public' | 'hidden';
-    sortOrder: number;
-  }): Promise<TicketTypeRow> {
+  async insertTicketType(t: TicketTypeFields & { eventId: string }): Promise<TicketTypeRow> {
     try {
       return await this.db
         .insertInto('ticket_types')
@@ -312,19 +314,7 @@ export class EventsRepository {
    */
   async updateTicketType(
     id: string,
-    patch: Partial<{
-      name: string;
-      description: string;
-      price: number;
-      currency: string;
-      capacity: number;
-      salesStart: string | null;
-      salesEnd: string | null;
-      minPerOrder: number;
-      maxPerOrder: number;
-      visibility: 'public' | 'hidden';
-      sortOrder: number;
-    }>,
+    patch: Partial<TicketTypeFields>,
   ): Promise<TicketTypeRow | undefined> {
     let q = this.db
       .updateTable('ticket_types')

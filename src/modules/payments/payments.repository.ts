@@ -79,9 +79,6 @@ export interface NewPayment {
 
 export const POLL_PAYMENT_TASK = 'poll_payment';
 export const PROCESS_WEBHOOK_TASK = 'process_webhook_event';
-/** Enqueued when a booking is confirmed; the tickets module issues its tickets (src/modules/tickets/tickets.jobs.ts). */
-export { BOOKING_CONFIRMED_TASK } from '../tickets/tickets.repository.js';
-import { BOOKING_CONFIRMED_TASK } from '../tickets/tickets.repository.js';
 export const pollJobKey = (paymentId: string) => `payment-poll:${paymentId}`;
 export const webhookJobKey = (eventRowId: string) => `webhook:${eventRowId}`;
 

@@ -1,6 +1,7 @@
+import { BOOKING_CONFIRMED_TASK } from '../tickets/tickets.repository.js';
+import { bookingTokenMatches } from '../bookings/bookings.service.js';
 import type { OrganizersService } from '../organizers/organizers.service.js';
 import type { AuditService } from '../audit/audit.service.js';
-import crypto from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
@@ -19,7 +20,6 @@ import { decide, scoreFraud } from './fraud.js';
 import { paymentErrors } from './payments.errors.js';
 import { PaymentWebhooks } from './payments.webhooks.js';
 import {
-  BOOKING_CONFIRMED_TASK,
   PaymentsRepository,
   pollJobKey,
   POLL_PAYMENT_TASK,
@@ -70,7 +70,6 @@ interface Deps {
   health?: HealthHooks;
 }
 
-const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 const SETTLED_BOOKING = new Set(['confirmed', 'refunded', 'partially_refunded']);
 
 /**
@@ -121,11 +120,7 @@ export class PaymentsService {
 
   /** 'pay': the buyer, a guest with the token, an admin. 'read': also the organizer's members. */
   private async access(actor: Actor | null, b: PayableBooking, token: string | undefined): Promise<'none' | 'read' | 'pay'> {
-    if (token && b.access_token_hash) {
-      const given = Buffer.from(hashToken(token));
-      const stored = Buffer.from(b.access_token_hash);
-      if (given.length === stored.length && crypto.timingSafeEqual(given, stored)) return 'pay';
-    }
+    if (bookingTokenMatches(b.access_token_hash, token)) return 'pay';
     if (!actor) return 'none';
     if (actor.isAdmin || (b.user_id !== null && b.user_id === actor.userId)) return 'pay';
     return (await this.d.organizers.accessOf(actor, b.organizer_id)) ? 'read' : 'none';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.js';
-import type { BookingStatus, EventStatus } from '../../platform/db/schema.js';
+import type { BookingStatus, EventStatus, TicketsTable } from '../../platform/db/schema.js';
 
 export const BOOKING_CONFIRMED_TASK = 'booking_confirmed';
 export const SEND_TICKETS_EMAIL_TASK = 'send_tickets_email';
@@ -30,19 +30,8 @@ export interface HoldForIssue {
   refunded_quantity: number;
 }
 
-export interface NewTicket {
-  id: string;
-  event_id: string;
-  booking_id: string;
-  hold_id: string;
-  ticket_type_id: string;
-  seq: number;
-  code: string;
-  holder_name: string;
-  key_id: string;
-  qr_payload: string;
-  sync_version: number;
-}
+/** A ticket row as issuance inserts it (never revoked yet; timestamps from the database). */
+export type NewTicket = Omit<TicketsTable, 'revoked_at' | 'revoked_reason' | 'created_at' | 'updated_at'>;
 
 export interface LiveTicket {
   id: string;

@@ -6,7 +6,8 @@ import { ticketTasks } from '../../modules/tickets/tickets.jobs.js';
 import { SEND_TICKETS_EMAIL_TASK } from '../../modules/tickets/tickets.repository.js';
 import { refundTasks } from '../../modules/refunds/refunds.jobs.js';
 import { POLL_REFUND_TASK, PROCESS_REFUND_TASK, REFUND_CANCELLED_EVENT_TASK } from '../../modules/refunds/refunds.repository.js';
-import { BOOKING_CONFIRMED_TASK, POLL_PAYMENT_TASK, PROCESS_WEBHOOK_TASK } from '../../modules/payments/payments.repository.js';
+import { POLL_PAYMENT_TASK, PROCESS_WEBHOOK_TASK } from '../../modules/payments/payments.repository.js';
+import { BOOKING_CONFIRMED_TASK } from '../../modules/tickets/tickets.repository.js';
 
 /**
  * The task registry: every background job Tikiti runs. Tasks are idempotent (a job may run more

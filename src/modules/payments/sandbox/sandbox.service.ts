@@ -346,15 +346,15 @@ function financialTransactionId(): string {
   return String(crypto.randomInt(100_000_000, 999_999_999));
 }
 
-/** MoMo's RequestToPayResult (the GET body and the callback body). */
-function requestToPayBody(row: SandboxTransactionView) {
+/** A MoMo transaction result; the party is the `payer` of a collection, the `payee` of a refund. */
+function transactionBody(row: SandboxTransactionView, party: 'payer' | 'payee') {
   const status = row.visible_status;
   return {
     ...(status === 'SUCCESSFUL' ? { financialTransactionId: row.financial_transaction_id } : {}),
     externalId: row.external_id,
     amount: row.amount,
     currency: row.currency,
-    payer: { partyIdType: row.party_id_type, partyId: row.party_id },
+    [party]: { partyIdType: row.party_id_type, partyId: row.party_id },
     ...(row.payer_message !== null ? { payerMessage: row.payer_message } : {}),
     ...(row.payee_note !== null ? { payeeNote: row.payee_note } : {}),
     status,
@@ -362,18 +362,7 @@ function requestToPayBody(row: SandboxTransactionView) {
   };
 }
 
+/** MoMo's RequestToPayResult (the GET body and the callback body). */
+const requestToPayBody = (row: SandboxTransactionView) => transactionBody(row, 'payer');
 /** MoMo's refund / transfer result: the money goes to the payee (the original payer). */
-function refundBody(row: SandboxTransactionView) {
-  const status = row.visible_status;
-  return {
-    ...(status === 'SUCCESSFUL' ? { financialTransactionId: row.financial_transaction_id } : {}),
-    externalId: row.external_id,
-    amount: row.amount,
-    currency: row.currency,
-    payee: { partyIdType: row.party_id_type, partyId: row.party_id },
-    ...(row.payer_message !== null ? { payerMessage: row.payer_message } : {}),
-    ...(row.payee_note !== null ? { payeeNote: row.payee_note } : {}),
-    status,
-    ...(status === 'FAILED' && row.reason ? { reason: row.reason } : {}),
-  };
-}
+const refundBody = (row: SandboxTransactionView) => transactionBody(row, 'payee');
